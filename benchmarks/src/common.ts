@@ -1,0 +1,69 @@
+// Shared benchmark helpers: machine facts, medians, result files, and a
+// fast in-memory range source.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Source, SourceSplit } from '@tributary/core';
+
+export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
+
+export function machine(): Record<string, unknown> {
+  const cpu = cpus();
+  return { node: process.version, cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), platform: process.platform };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+export async function writeResult(name: string, result: Record<string, unknown>): Promise<string> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${name}.json`);
+  await writeFile(file, `${JSON.stringify({ name, date: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`);
+  return file;
+}
+
+interface RangeSplit extends SourceSplit {
+  readonly next: number;
+}
+
+/** Emits 0..count-1 (bounded), `batch` per poll, position checkpointed; the value is its own timestamp. */
+export function rangeSource(count: number, batch = 4096): Source<number, RangeSplit> {
+  return {
+    boundedness: 'bounded',
+    sizeHint: count,
+    maxParallelism: 1,
+    discoverSplits: () => [{ id: 'range', next: 0 }],
+    createReader: () => {
+      let next = 0;
+      let done = false;
+      return {
+        addSplits(splits) {
+          for (const s of splits) next = s.next;
+        },
+        pollNext(output) {
+          if (done) return 'end';
+          const end = Math.min(count, next + batch);
+          for (let i = next; i < end; i++) output.collect('range', i, i);
+          next = end;
+          if (next >= count) {
+            done = true;
+            output.finishSplit('range');
+            return 'end';
+          }
+          return 'more';
+        },
+        snapshotState: () => (done ? [] : [{ id: 'range', next }]),
+      };
+    },
+  };
+}

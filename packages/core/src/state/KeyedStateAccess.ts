@@ -1,0 +1,97 @@
+/**
+ * The keyed state a keyed operator works with: the current key, state
+ * handles per descriptor, and snapshots by key group. Implemented by the heap
+ * backend (`HeapKeyedStateBackend`).
+ *
+ * A handle reads and writes the entry of the current key in the handle's
+ * current namespace. Plain functions use the default namespace; the window
+ * operator sets the namespace to the window before touching window state.
+ */
+import type { Key } from '../api/functions.js';
+import type {
+  AggregatingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from './descriptors.js';
+import type { AggregatingState, ListState, MapState, ReducingState, ValueState } from './State.js';
+
+/** The namespace of state that belongs to no window. */
+export const VOID_NAMESPACE = 0;
+
+/** A state handle whose namespace can be switched. */
+export interface Namespaced<N = unknown> {
+  setCurrentNamespace(namespace: N): void;
+}
+
+/**
+ * A state handle whose entries in several namespaces can be merged into one
+ * (list, reducing and aggregating state; used by merging windows).
+ */
+export interface MergingNamespaced<N = unknown> extends Namespaced<N> {
+  /**
+   * Merges the current key's entries of `sources` into `target` (lists are
+   * appended, reducing state reduced, accumulators merged with
+   * `AggregateFunction.merge`) and clears them in `sources`. The handle's
+   * current namespace is unchanged.
+   */
+  mergeNamespaces(target: N, sources: readonly N[]): void;
+}
+
+/** Maps a namespace to a primitive identity; equal namespaces must give equal identities. */
+export type NamespaceKey<N> = (namespace: N) => string | number;
+
+/** State of one key group: state name → entries of [namespace, key, value]. JSON-friendly. */
+export type KeyGroupSnapshot = Record<string, Array<[namespace: unknown, key: Key, value: unknown]>>;
+
+/** The kinds of keyed state. */
+export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating';
+
+/** What a snapshot records about one state: its kind, and whether its values carry TTL timestamps. */
+export interface StateMeta {
+  readonly kind: StateKind;
+  readonly ttl: boolean;
+}
+
+/** A snapshot of a backend: key group → its state. */
+export interface KeyedStateSnapshot {
+  readonly maxParallelism: number;
+  readonly keyGroups: Record<number, KeyGroupSnapshot>;
+  /**
+   * Per state name: its kind and TTL flag, so a restore can check the kind
+   * and read the entries' encoding before the state is registered again.
+   */
+  readonly states?: Record<string, StateMeta>;
+}
+
+export interface KeyedStateAccess {
+  getCurrentKey(): Key;
+  setCurrentKey(key: Key): void;
+
+  getValueState<T, N = number>(descriptor: ValueStateDescriptor<T>, namespaceKey?: NamespaceKey<N>): ValueState<T> & Namespaced<N>;
+  getListState<T, N = number>(
+    descriptor: ListStateDescriptor<T>,
+    namespaceKey?: NamespaceKey<N>,
+  ): ListState<T> & MergingNamespaced<N>;
+  getMapState<UK, UV, N = number>(
+    descriptor: MapStateDescriptor<UK, UV>,
+    namespaceKey?: NamespaceKey<N>,
+  ): MapState<UK, UV> & Namespaced<N>;
+  getReducingState<T, N = number>(
+    descriptor: ReducingStateDescriptor<T>,
+    namespaceKey?: NamespaceKey<N>,
+  ): ReducingState<T> & MergingNamespaced<N>;
+  getAggregatingState<IN, ACC, OUT, N = number>(
+    descriptor: AggregatingStateDescriptor<IN, ACC, OUT>,
+    namespaceKey?: NamespaceKey<N>,
+  ): AggregatingState<IN, OUT> & MergingNamespaced<N>;
+
+  /** Every key that has an entry in the named state (any namespace). */
+  keys(stateName: string): Iterable<Key>;
+
+  /** Snapshot of all state, grouped by key group. */
+  snapshot(): KeyedStateSnapshot;
+  /** Loads the entries of the key groups this backend owns from one or more snapshots (rescaling). */
+  restore(snapshots: readonly KeyedStateSnapshot[]): void;
+}

@@ -1,0 +1,87 @@
+/**
+ * The heap storage of one named piece of keyed state: namespace identity →
+ * bucket `{ namespace, entries: key → stored entry }`. Plain keyed state
+ * lives in one bucket (the void namespace); window state has one bucket per
+ * window, so purging a window drops one small map. Empty entries and empty
+ * buckets are removed at once, so memory follows live state.
+ *
+ * What an entry stores depends on the state kind and on TTL (a plain value,
+ * an array, a Map, or their `TtlValue` wrappers); each kind supplies an
+ * `EntryCodec` that turns its entries into JSON-friendly snapshot values and back.
+ */
+import type { Key } from '../../api/functions.js';
+import type { StateKind } from '../KeyedStateAccess.js';
+import type { TtlSettings } from './ttl.js';
+
+/** The primitive identity of a namespace (see `NamespaceKey`). */
+export type NamespaceId = string | number;
+
+/** The entries of one namespace. `detached` turns true when the table drops the (empty) bucket. */
+export class NamespaceBucket<S> {
+  detached = false;
+  readonly entries = new Map<Key, S>();
+
+  constructor(
+    readonly id: NamespaceId,
+    readonly namespace: unknown,
+  ) {}
+}
+
+/** Converts a state kind's stored entries to snapshot values and back. */
+export interface EntryCodec<S> {
+  /**
+   * The JSON-friendly form of an entry, or `EXPIRED` when nothing of it is
+   * left alive at `now`. May prune expired list elements / map entries in place.
+   */
+  encode(stored: S, now: number): unknown;
+  /**
+   * Rebuilds an entry from its snapshot form. `rawHasTtl` says whether the
+   * snapshot carried timestamps (TTL switched on or off since is tolerated:
+   * timestamps are dropped, or set to `now`). `undefined` when the entry is empty.
+   */
+  decode(raw: unknown, rawHasTtl: boolean, now: number): S | undefined;
+  /** Whether a read of the entry at `now` would see anything (TTL), for `keys()`. */
+  isVisible(stored: S, now: number): boolean;
+}
+
+/** One named state's entries, by namespace then key. */
+export class StateTable<S> {
+  readonly buckets = new Map<NamespaceId, NamespaceBucket<S>>();
+
+  constructor(
+    readonly name: string,
+    readonly kind: StateKind,
+    readonly ttl: TtlSettings | undefined,
+    readonly codec: EntryCodec<S>,
+  ) {}
+
+  /** The bucket of a namespace, created when missing. */
+  bucketFor(id: NamespaceId, namespace: unknown): NamespaceBucket<S> {
+    let bucket = this.buckets.get(id);
+    if (bucket === undefined) {
+      bucket = new NamespaceBucket<S>(id, namespace);
+      this.buckets.set(id, bucket);
+    }
+    return bucket;
+  }
+
+  /** Removes one entry, and its bucket when that was the last entry. */
+  remove(bucket: NamespaceBucket<S>, key: Key): void {
+    const entries = bucket.entries;
+    entries.delete(key);
+    if (entries.size === 0) this.dropBucket(bucket);
+  }
+
+  /** Drops a bucket (when it is the table's current bucket for its namespace). */
+  dropBucket(bucket: NamespaceBucket<S>): void {
+    if (this.buckets.get(bucket.id) === bucket) this.buckets.delete(bucket.id);
+    bucket.detached = true;
+  }
+
+  /** The number of (namespace, key) entries. */
+  size(): number {
+    let n = 0;
+    for (const bucket of this.buckets.values()) n += bucket.entries.size;
+    return n;
+  }
+}

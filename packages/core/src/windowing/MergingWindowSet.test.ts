@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { ListState } from '../state/State.js';
+import { EventTimeSessionWindows } from './assigners/EventTimeSessionWindows.js';
+import { MergingWindowSet, type WindowMapping } from './MergingWindowSet.js';
+import { TimeWindow } from './windows.js';
+
+/** A list state over a plain array that counts writes. */
+function listState<T>(initial: T[] = []): ListState<T> & { items: T[]; writes: number } {
+  const s = {
+    items: initial,
+    writes: 0,
+    get: () => s.items,
+    add: (v: T) => void s.items.push(v),
+    addAll: (vs: Iterable<T>) => void s.items.push(...vs),
+    update: (vs: Iterable<T>) => {
+      s.items = [...vs];
+      s.writes++;
+    },
+    clear: () => {
+      s.items = [];
+      s.writes++;
+    },
+  };
+  return s;
+}
+
+const tw = (start: number, end: number): TimeWindow => new TimeWindow(start, end);
+const sessions = EventTimeSessionWindows.withGap(3);
+type Merge = [result: string, merged: string[], stateResult: string, mergedState: string[]];
+
+function recordMerges(merges: Merge[]) {
+  return (result: TimeWindow, merged: readonly TimeWindow[], stateResult: TimeWindow, mergedState: readonly TimeWindow[]) =>
+    void merges.push([String(result), merged.map(String), String(stateResult), mergedState.map(String)]);
+}
+
+describe('MergingWindowSet', () => {
+  it('keeps separate windows as their own state windows and persists only changes', () => {
+    const state = listState<WindowMapping<TimeWindow>>();
+    const set = new MergingWindowSet(sessions, state);
+    const merges: Merge[] = [];
+    expect(String(set.addWindow(tw(0, 3), recordMerges(merges)))).toBe('TimeWindow[0, 3)');
+    expect(String(set.addWindow(tw(5, 8), recordMerges(merges)))).toBe('TimeWindow[5, 8)');
+    expect(merges).toEqual([]);
+    expect(String(set.getStateWindow(tw(5, 8)))).toBe('TimeWindow[5, 8)');
+    set.persist();
+    set.persist();
+    expect(state.writes).toBe(1);
+    expect(state.items.map(([w, s]) => [String(w), String(s)])).toEqual([
+      ['TimeWindow[0, 3)', 'TimeWindow[0, 3)'],
+      ['TimeWindow[5, 8)', 'TimeWindow[5, 8)'],
+    ]);
+  });
+
+  it('merges a bridging window: the result keeps one state window and the other state windows merge into it', () => {
+    const set = new MergingWindowSet(sessions, listState<WindowMapping<TimeWindow>>());
+    const merges: Merge[] = [];
+    set.addWindow(tw(0, 3), recordMerges(merges));
+    set.addWindow(tw(5, 8), recordMerges(merges));
+    const result = set.addWindow(tw(2, 5), recordMerges(merges));
+    expect(String(result)).toBe('TimeWindow[0, 8)');
+    expect(merges).toEqual([['TimeWindow[0, 8)', ['TimeWindow[0, 3)', 'TimeWindow[5, 8)'], 'TimeWindow[0, 3)', ['TimeWindow[5, 8)']]]);
+    expect(String(set.getStateWindow(result))).toBe('TimeWindow[0, 3)');
+    expect(set.getStateWindow(tw(0, 3))).toBeUndefined();
+    expect(set.windows().map(String)).toEqual(['TimeWindow[0, 8)']);
+  });
+
+  it('does not report a merge when the new window falls inside an in-flight window', () => {
+    const set = new MergingWindowSet(sessions, listState<WindowMapping<TimeWindow>>());
+    const merges: Merge[] = [];
+    set.addWindow(tw(0, 3), recordMerges(merges));
+    set.addWindow(tw(2, 5), recordMerges(merges)); // → [0, 5), state window [0, 3)
+    merges.length = 0;
+    expect(String(set.addWindow(tw(1, 4), recordMerges(merges)))).toBe('TimeWindow[0, 5)');
+    expect(String(set.addWindow(tw(0, 5), recordMerges(merges)))).toBe('TimeWindow[0, 5)');
+    expect(merges).toEqual([]);
+    expect(String(set.getStateWindow(tw(0, 5)))).toBe('TimeWindow[0, 3)');
+  });
+
+  it('extends a window: the merge result takes over its state window', () => {
+    const set = new MergingWindowSet(sessions, listState<WindowMapping<TimeWindow>>());
+    const merges: Merge[] = [];
+    set.addWindow(tw(0, 3), recordMerges(merges));
+    expect(String(set.addWindow(tw(2, 5), recordMerges(merges)))).toBe('TimeWindow[0, 5)');
+    expect(merges).toEqual([['TimeWindow[0, 5)', ['TimeWindow[0, 3)'], 'TimeWindow[0, 3)', []]]);
+  });
+
+  it('restores its mapping from state (also from structured clones) and clears the state when empty', () => {
+    const state = listState<WindowMapping<TimeWindow>>();
+    const first = new MergingWindowSet(sessions, state);
+    first.addWindow(tw(0, 3), () => {});
+    first.addWindow(tw(2, 5), () => {});
+    first.persist();
+    state.items = structuredClone(state.items);
+    const again = new MergingWindowSet(sessions, state);
+    expect(String(again.getStateWindow(tw(0, 5)))).toBe('TimeWindow[0, 3)');
+    expect(() => again.retireWindow(tw(0, 3))).toThrow(/not in the in-flight window set/);
+    again.retireWindow(tw(0, 5));
+    again.persist();
+    expect(state.items).toEqual([]);
+  });
+});

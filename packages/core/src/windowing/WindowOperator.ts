@@ -1,0 +1,504 @@
+/**
+ * The window operator (Flink's WindowOperator and EvictingWindowOperator in
+ * one): a keyed operator that assigns each record to windows, keeps each
+ * window's contents in keyed state namespaced by the window, asks the
+ * trigger when to fire and purge, cleans windows up once the watermark
+ * passes their end plus the allowed lateness, and routes late records to a
+ * side output (or drops them), counting each in `metrics.lateRecords`.
+ * Session windows merge through a `MergingWindowSet` kept in keyed state.
+ *
+ * Results carry the timestamp `window.maxTimestamp()`. Users build it
+ * through `keyedStream.window(assigner)`; the static factories here are
+ * what `WindowedStream` (and tests) call.
+ */
+import type { OutputTag } from '../api/OutputTag.js';
+import type { AggregateFunction, Key, ReduceFunction, RuntimeContext } from '../api/functions.js';
+import { InvalidProgramError, TributaryError, UserFunctionError, checkArgument } from '../errors.js';
+import type { InternalTimer, OperatorContext, StreamOperator } from '../operators/StreamOperator.js';
+import { ListStateDescriptor } from '../state/descriptors.js';
+import type { InternalTimerService } from '../state/InternalTimerService.js';
+import { VOID_NAMESPACE, type KeyedStateAccess, type Namespaced } from '../state/KeyedStateAccess.js';
+import type { ListState } from '../state/State.js';
+import type { WindowAssigner, WindowAssignerContext } from './assigners/WindowAssigner.js';
+import type { Evictor, TimestampedValue } from './evictors/Evictor.js';
+import { MergingWindowSet, type MergeFunction, type WindowMapping } from './MergingWindowSet.js';
+import type { ProcessWindowFunction, UserWindowFunction } from './ProcessWindowFunction.js';
+import { EventTimeTrigger } from './triggers/EventTimeTrigger.js';
+import { ProcessingTimeTrigger } from './triggers/ProcessingTimeTrigger.js';
+import type { Trigger } from './triggers/Trigger.js';
+import type { TriggerResult } from './triggers/TriggerResult.js';
+import {
+  MERGING_WINDOW_SET_STATE,
+  WINDOW_TIMERS,
+  WindowCollector,
+  WindowProcessContext,
+  WindowTriggerContext,
+  aggregateAll,
+  aggregatingContents,
+  callOnMerge,
+  describe,
+  fires,
+  globalStateStore,
+  iterableFunction,
+  listContents,
+  namespaceKeyOf,
+  passThrough,
+  purges,
+  reduceAll,
+  reducingContents,
+  singleValueFunction,
+  timestampedListContents,
+  type InternalWindowFunction,
+  type WindowContents,
+  type WindowContentsFactory,
+} from './windowOperatorInternals.js';
+import { reviveWindow, type Window } from './windows.js';
+
+/**
+ * How windows are formed: the staged settings of a `WindowedStream`.
+ *
+ * ```ts
+ * const settings: WindowSettings<Order, TimeWindow> = {
+ *   assigner: TumblingEventTimeWindows.of(3_600_000),
+ *   trigger: ContinuousEventTimeTrigger.of(60_000),
+ *   allowedLateness: 60_000,
+ *   lateDataTag: new OutputTag<Order>('late-orders'),
+ * };
+ * ```
+ */
+export interface WindowSettings<T, W extends Window> {
+  readonly assigner: WindowAssigner<T, W>;
+  /** Defaults to the assigner's default trigger. */
+  readonly trigger?: Trigger<T, W> | undefined;
+  readonly evictor?: Evictor<T, W> | undefined;
+  /** Milliseconds after the window end during which late records still update it (default 0). */
+  readonly allowedLateness?: number | undefined;
+  /** Where late records go; dropped when unset. */
+  readonly lateDataTag?: OutputTag<T> | undefined;
+}
+
+/**
+ * The inner configuration of a window operator; build one with the static
+ * factories (`WindowOperator.reduce/aggregate/process`), which pick the
+ * contents and the internal window function.
+ *
+ * ```ts
+ * new WindowOperator({ settings, contents: listContents(), windowFunction: iterableFunction(fn) });
+ * ```
+ */
+export interface WindowOperatorConfig<K extends Key, IN, OUT, W extends Window> {
+  readonly settings: WindowSettings<IN, W>;
+  /** How contents are kept (with an evictor: elements with timestamps). */
+  readonly contents: WindowContentsFactory<IN>;
+  /** Gets the contents (with an evictor: the remaining elements' values). */
+  readonly windowFunction: InternalWindowFunction<any, OUT, K, W>;
+}
+
+const NO_WINDOWS: readonly never[] = [];
+
+/**
+ * Runs windows for a keyed stream.
+ *
+ * ```ts
+ * const op = WindowOperator.reduce<string, number, TimeWindow>(
+ *   { assigner: TumblingEventTimeWindows.of(10), allowedLateness: 5 },
+ *   (a, b) => a + b,
+ * );
+ * const harness = new OperatorTestHarness(op, { keySelector: () => 'k' });
+ * ```
+ * Gotchas: results carry `window.maxTimestamp()`; with allowed lateness a
+ * window fires again for each late record (an update of its earlier result);
+ * the global window is never cleaned up.
+ */
+export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements StreamOperator<OUT> {
+  private readonly assigner: WindowAssigner<IN, W>;
+  private readonly trigger: Trigger<IN, W>;
+  private readonly evictor: Evictor<IN, W> | undefined;
+  private readonly allowedLateness: number;
+  private readonly lateDataTag: OutputTag<IN> | undefined;
+  private readonly eventTime: boolean;
+  private readonly merging: boolean;
+  private readonly fn: InternalWindowFunction<any, OUT, K, W>;
+  /**
+   * True for the default trigger of a non-merging assigner (EventTimeTrigger
+   * or ProcessingTimeTrigger on windows of its own time domain). It only
+   * registers a timer at the window end, so a record for a window that
+   * already has contents changes nothing: the trigger's timer and the
+   * cleanup timer exist already. The hot path then skips the trigger.
+   */
+  private readonly builtInTrigger: boolean;
+  /** True when the cleanup timer is the built-in trigger's own timer (no allowed lateness). */
+  private readonly cleanupIsTriggerTimer: boolean;
+
+  private ctx!: OperatorContext<OUT>;
+  private keyed!: KeyedStateAccess;
+  private timers!: InternalTimerService<W>;
+  private contents!: WindowContents<IN>;
+  private mergingState: (ListState<WindowMapping<W>> & Namespaced<unknown>) | undefined;
+  private triggerCtx!: WindowTriggerContext<W>;
+  private processCtx!: WindowProcessContext<W>;
+  private collector!: WindowCollector<OUT>;
+  private readonly assignerContext: WindowAssignerContext = {
+    currentProcessingTime: () => this.timers.currentProcessingTime(),
+  };
+
+  constructor(private readonly config: WindowOperatorConfig<K, IN, OUT, W>) {
+    const { settings } = config;
+    this.assigner = settings.assigner;
+    this.trigger = settings.trigger ?? settings.assigner.getDefaultTrigger();
+    this.evictor = settings.evictor;
+    this.allowedLateness = settings.allowedLateness ?? 0;
+    this.lateDataTag = settings.lateDataTag;
+    this.eventTime = this.assigner.isEventTime();
+    this.merging = this.assigner.isMerging();
+    this.fn = config.windowFunction;
+    this.builtInTrigger =
+      !this.merging &&
+      (this.eventTime ? this.trigger === EventTimeTrigger.create() : this.trigger === ProcessingTimeTrigger.create());
+    this.cleanupIsTriggerTimer = this.builtInTrigger && (!this.eventTime || this.allowedLateness === 0);
+    checkArgument(
+      this.allowedLateness >= 0,
+      `allowed lateness must be >= 0 milliseconds, got ${this.allowedLateness}`,
+    );
+    if (this.merging && !(this.trigger.canMerge?.() ?? false)) {
+      throw new InvalidProgramError(
+        `the merging window assigner ${String(this.assigner)} needs a trigger that can merge; ` +
+          `${describe(this.trigger, 'the trigger')} does not (canMerge() is not true)`,
+      );
+    }
+  }
+
+  /** Incremental reduce; with `windowFunction`, applied to the reduced value. */
+  static reduce<K extends Key, T, W extends Window>(settings: WindowSettings<NoInfer<T>, W>, reduce: ReduceFunction<T>): WindowOperator<K, T, T, W>;
+  static reduce<K extends Key, T, OUT, W extends Window>(
+    settings: WindowSettings<NoInfer<T>, W>,
+    reduce: ReduceFunction<T>,
+    windowFunction: UserWindowFunction<T, OUT, K, W>,
+  ): WindowOperator<K, T, OUT, W>;
+  static reduce<K extends Key, T, OUT, W extends Window>(
+    settings: WindowSettings<NoInfer<T>, W>,
+    reduce: ReduceFunction<T>,
+    windowFunction?: UserWindowFunction<T, OUT, K, W>,
+  ): WindowOperator<K, T, OUT | T, W> {
+    const inner: InternalWindowFunction<T, OUT | T, K, W> =
+      windowFunction === undefined ? passThrough<T, K, W>() : singleValueFunction(windowFunction);
+    return settings.evictor === undefined
+      ? new WindowOperator<K, T, OUT | T, W>({ settings, contents: reducingContents(reduce), windowFunction: inner })
+      : new WindowOperator<K, T, OUT | T, W>({ settings, contents: timestampedListContents(), windowFunction: reduceAll(reduce, inner) });
+  }
+
+  /** Incremental aggregation; with `windowFunction`, applied to the aggregate's result. */
+  static aggregate<K extends Key, T, ACC, R, W extends Window>(
+    settings: WindowSettings<NoInfer<T>, W>,
+    aggregate: AggregateFunction<T, ACC, R>,
+  ): WindowOperator<K, T, R, W>;
+  static aggregate<K extends Key, T, ACC, R, OUT, W extends Window>(
+    settings: WindowSettings<NoInfer<T>, W>,
+    aggregate: AggregateFunction<T, ACC, R>,
+    windowFunction: UserWindowFunction<R, OUT, K, W>,
+  ): WindowOperator<K, T, OUT, W>;
+  static aggregate<K extends Key, T, ACC, R, OUT, W extends Window>(
+    settings: WindowSettings<NoInfer<T>, W>,
+    aggregate: AggregateFunction<T, ACC, R>,
+    windowFunction?: UserWindowFunction<R, OUT, K, W>,
+  ): WindowOperator<K, T, OUT | R, W> {
+    const inner: InternalWindowFunction<R, OUT | R, K, W> =
+      windowFunction === undefined ? passThrough<R, K, W>() : singleValueFunction(windowFunction);
+    return settings.evictor === undefined
+      ? new WindowOperator<K, T, OUT | R, W>({ settings, contents: aggregatingContents(aggregate), windowFunction: inner })
+      : new WindowOperator<K, T, OUT | R, W>({
+          settings,
+          contents: timestampedListContents(),
+          windowFunction: aggregateAll(aggregate, inner),
+        });
+  }
+
+  /** Keeps all elements and hands them to `fn` when the window fires. */
+  static process<K extends Key, T, OUT, W extends Window>(
+    settings: WindowSettings<NoInfer<T>, W>,
+    fn: ProcessWindowFunction<T, OUT, K, W>,
+  ): WindowOperator<K, T, OUT, W> {
+    return new WindowOperator<K, T, OUT, W>({
+      settings,
+      contents: settings.evictor === undefined ? listContents() : timestampedListContents(),
+      windowFunction: iterableFunction(fn),
+    });
+  }
+
+  /** The default operator name, e.g. `Window(TumblingEventTimeWindows(60000), EventTimeTrigger, reduce)`. */
+  static describe(settings: WindowSettings<any, any>, fn: string): string {
+    const trigger = describe(settings.trigger ?? settings.assigner.getDefaultTrigger(), 'Trigger');
+    const evictor = settings.evictor === undefined ? '' : `, ${describe(settings.evictor, 'Evictor')}`;
+    return `Window(${String(settings.assigner)}, ${trigger}${evictor}, ${fn})`;
+  }
+
+  open(ctx: OperatorContext<OUT>): void {
+    const keyed = ctx.keyed;
+    if (keyed === undefined) {
+      throw new InvalidProgramError(`window operator '${ctx.name}' must run on a keyed stream (use keyBy before window)`);
+    }
+    this.ctx = ctx;
+    this.keyed = keyed;
+    this.timers = ctx.timerService<W>(WINDOW_TIMERS, namespaceKeyOf);
+    this.contents = this.config.contents(keyed);
+    if (this.merging) {
+      this.mergingState = keyed.getListState<WindowMapping<W>, unknown>(
+        new ListStateDescriptor<WindowMapping<W>>(MERGING_WINDOW_SET_STATE),
+        namespaceKeyOf,
+      );
+    }
+    const global = globalStateStore(keyed);
+    this.triggerCtx = new WindowTriggerContext<W>(this.timers, keyed);
+    this.processCtx = new WindowProcessContext<W>(this.timers, keyed, ctx.output, global);
+    this.collector = new WindowCollector<OUT>(ctx.output);
+    const runtimeContext: RuntimeContext = {
+      operatorName: ctx.name,
+      subtaskIndex: ctx.subtaskIndex,
+      parallelism: ctx.parallelism,
+      maxParallelism: ctx.maxParallelism,
+      getState: (d) => global.getState(d),
+      getListState: (d) => global.getListState(d),
+      getMapState: (d) => global.getMapState(d),
+      getReducingState: (d) => global.getReducingState(d),
+      getAggregatingState: (d) => global.getAggregatingState(d),
+    };
+    try {
+      this.fn.open(runtimeContext);
+    } catch (error) {
+      throw this.failure(error, undefined, 'open');
+    }
+  }
+
+  processElement(value: unknown, timestamp: number): void {
+    try {
+      const windows = this.assigner.assignWindows(value as IN, timestamp, this.assignerContext);
+      const skipped = this.merging
+        ? this.addToMergingWindows(value as IN, timestamp, windows)
+        : this.addToWindows(value as IN, timestamp, windows);
+      if (skipped) this.skipped(value as IN, timestamp);
+    } catch (error) {
+      throw this.failure(error, value, 'record');
+    }
+  }
+
+  onEventTime(timer: InternalTimer): void {
+    const window = reviveWindow(timer.namespace) as W;
+    try {
+      this.onTimer(window, timer.timestamp, true);
+    } catch (error) {
+      throw this.failure(error, window, 'window');
+    }
+  }
+
+  onProcessingTime(timer: InternalTimer): void {
+    const window = reviveWindow(timer.namespace) as W;
+    try {
+      this.onTimer(window, timer.timestamp, false);
+    } catch (error) {
+      throw this.failure(error, window, 'window');
+    }
+  }
+
+  close(): void {
+    this.fn.close();
+  }
+
+  // -------------------------------------------------------------------------
+
+  /** A record that went into no window: late records go to the side output or are dropped, and are counted. */
+  private skipped(value: IN, timestamp: number): void {
+    if (!this.isElementLate(timestamp)) return;
+    this.ctx.metrics.lateRecords++;
+    if (this.lateDataTag !== undefined) this.ctx.output.collectSide(this.lateDataTag, value, timestamp);
+  }
+
+  /** Adds the record to each (non-late) window; true when every window was late. */
+  private addToWindows(value: IN, timestamp: number, windows: readonly W[]): boolean {
+    const contents = this.contents;
+    const eventTime = this.eventTime;
+    const watermark = this.timers.currentWatermark();
+    let skipped = true;
+    for (let i = 0; i < windows.length; i++) {
+      const window = windows[i]!;
+      const end = window.maxTimestamp();
+      if (eventTime && end + this.allowedLateness <= watermark) continue; // the window is late
+      skipped = false;
+      contents.setNamespace(window);
+      const first = contents.add(value, timestamp);
+      // the built-in trigger registered its timer (and the cleanup timer) with the window's first record
+      if (!first && this.builtInTrigger && (!eventTime || end > watermark)) continue;
+      this.triggerOnElement(value, timestamp, window, window);
+    }
+    return skipped;
+  }
+
+  private addToMergingWindows(value: IN, timestamp: number, windows: readonly W[]): boolean {
+    const set = this.loadMergingWindowSet();
+    let skipped = true;
+    for (let i = 0; i < windows.length; i++) {
+      const actual = set.addWindow(windows[i]!, this.mergeWindows);
+      if (this.isWindowLate(actual)) {
+        set.retireWindow(actual);
+        continue;
+      }
+      skipped = false;
+      const stateWindow = set.getStateWindow(actual);
+      if (stateWindow === undefined) {
+        throw new TributaryError('WINDOW_NOT_IN_FLIGHT', `Window ${String(actual)} is not in the in-flight window set`);
+      }
+      this.contents.setNamespace(stateWindow);
+      this.contents.add(value, timestamp);
+      this.triggerOnElement(value, timestamp, actual, stateWindow);
+    }
+    set.persist();
+    return skipped;
+  }
+
+  private triggerOnElement(value: IN, timestamp: number, window: W, stateWindow: W): void {
+    this.triggerCtx.window = window;
+    const result = this.trigger.onElement(value, timestamp, window, this.triggerCtx);
+    if (result !== 'CONTINUE') this.apply(result, window, stateWindow);
+    if (!this.cleanupIsTriggerTimer) this.registerCleanupTimer(window);
+  }
+
+  private onTimer(window: W, time: number, eventTime: boolean): void {
+    this.triggerCtx.window = window;
+    let set: MergingWindowSet<W> | undefined;
+    let stateWindow = window;
+    if (this.merging) {
+      set = this.loadMergingWindowSet();
+      const found = set.getStateWindow(window);
+      // a timer of a window that is gone (a trigger did not delete it): nothing to do
+      if (found === undefined) return;
+      stateWindow = found;
+    }
+    const result = eventTime
+      ? this.trigger.onEventTime(time, window, this.triggerCtx)
+      : this.trigger.onProcessingTime(time, window, this.triggerCtx);
+    if (result !== 'CONTINUE') this.apply(result, window, stateWindow);
+    if (this.eventTime === eventTime && time === this.cleanupTime(window)) this.clearAllState(window, stateWindow, set);
+    set?.persist();
+  }
+
+  /** Fires and/or purges the window as the trigger said. */
+  private apply(result: TriggerResult, window: W, stateWindow: W): void {
+    if (fires(result)) {
+      this.contents.setNamespace(stateWindow);
+      const contents = this.contents.get();
+      if (contents !== undefined) this.emit(window, stateWindow, contents);
+    }
+    if (purges(result)) {
+      this.contents.setNamespace(stateWindow);
+      this.contents.clear();
+    }
+  }
+
+  private emit(window: W, stateWindow: W, contents: unknown): void {
+    const key = this.keyed.getCurrentKey() as K;
+    this.collector.timestamp = window.maxTimestamp();
+    this.processCtx.window = window;
+    const evictor = this.evictor;
+    if (evictor === undefined) {
+      this.fn.process(key, window, this.processCtx, contents, this.collector);
+      return;
+    }
+    const elements = (contents as readonly TimestampedValue<IN>[]).slice();
+    evictor.evictBefore(elements, window, this.processCtx);
+    this.fn.process(
+      key,
+      window,
+      this.processCtx,
+      elements.map((e) => e.value),
+      this.collector,
+    );
+    evictor.evictAfter(elements, window, this.processCtx);
+    this.contents.setNamespace(stateWindow);
+    if (elements.length === 0) this.contents.clear();
+    else this.contents.replace!(elements);
+  }
+
+  private clearAllState(window: W, stateWindow: W, set: MergingWindowSet<W> | undefined): void {
+    this.contents.setNamespace(stateWindow);
+    this.contents.clear();
+    this.triggerCtx.window = window;
+    this.trigger.clear(window, this.triggerCtx);
+    this.processCtx.window = window;
+    this.fn.clear(this.processCtx);
+    if (set !== undefined) {
+      set.retireWindow(window);
+      set.persist();
+    }
+  }
+
+  /** Called by the merging window set for each merge that changes a window. */
+  private readonly mergeWindows: MergeFunction<W> = (mergeResult, mergedWindows, stateWindowResult, mergedStateWindows) => {
+    if (this.eventTime) {
+      const watermark = this.timers.currentWatermark();
+      if (mergeResult.maxTimestamp() + this.allowedLateness <= watermark) {
+        throw new TributaryError(
+          'INVALID_WINDOW_MERGE',
+          `the end of an event-time window cannot move before the current watermark by merging (watermark ${watermark}, window ${String(mergeResult)})`,
+        );
+      }
+    } else {
+      const now = this.timers.currentProcessingTime();
+      if (mergeResult.maxTimestamp() <= now) {
+        throw new TributaryError(
+          'INVALID_WINDOW_MERGE',
+          `the end of a processing-time window cannot move before the current processing time by merging (now ${now}, window ${String(mergeResult)})`,
+        );
+      }
+    }
+    const ctx = this.triggerCtx;
+    ctx.window = mergeResult;
+    ctx.mergedWindows = mergedWindows;
+    try {
+      callOnMerge(this.trigger, mergeResult, ctx);
+    } finally {
+      ctx.mergedWindows = NO_WINDOWS;
+    }
+    for (const merged of mergedWindows) {
+      ctx.window = merged;
+      this.trigger.clear(merged, ctx);
+      this.deleteCleanupTimer(merged);
+    }
+    this.contents.mergeNamespaces(stateWindowResult, mergedStateWindows);
+  };
+
+  private loadMergingWindowSet(): MergingWindowSet<W> {
+    const state = this.mergingState!;
+    state.setCurrentNamespace(VOID_NAMESPACE);
+    return new MergingWindowSet<W>(this.assigner as never, state);
+  }
+
+  private cleanupTime(window: W): number {
+    return this.eventTime ? window.maxTimestamp() + this.allowedLateness : window.maxTimestamp();
+  }
+
+  private registerCleanupTimer(window: W): void {
+    const time = this.cleanupTime(window);
+    if (time === Number.POSITIVE_INFINITY) return; // the global window: never cleaned up
+    if (this.eventTime) this.timers.registerEventTimeTimer(window, time);
+    else this.timers.registerProcessingTimeTimer(window, time);
+  }
+
+  private deleteCleanupTimer(window: W): void {
+    const time = this.cleanupTime(window);
+    if (time === Number.POSITIVE_INFINITY) return;
+    if (this.eventTime) this.timers.deleteEventTimeTimer(window, time);
+    else this.timers.deleteProcessingTimeTimer(window, time);
+  }
+
+  private isWindowLate(window: W): boolean {
+    return this.eventTime && this.cleanupTime(window) <= this.timers.currentWatermark();
+  }
+
+  private isElementLate(timestamp: number): boolean {
+    return this.eventTime && timestamp + this.allowedLateness <= this.timers.currentWatermark();
+  }
+
+  private failure(error: unknown, record: unknown, what: string): unknown {
+    if (error instanceof TributaryError) return error;
+    return new UserFunctionError(this.ctx.name, this.ctx.uid, record, error, what);
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Windows: the finite (or, for the global window, endless) buckets a window
+ * assigner puts records in. A `TimeWindow` covers `[start, end)`; its last
+ * included timestamp, `maxTimestamp()`, is `end - 1` and is the timestamp a
+ * window's results carry. Windows are immutable values with a primitive
+ * `key` identity, which names their state namespace and timers.
+ */
+
+/** A window: something with a last timestamp and a primitive identity. */
+export abstract class Window {
+  /** The largest timestamp that still belongs to the window (`+Infinity` for the global window). */
+  abstract maxTimestamp(): number;
+  /** A primitive identity: equal windows have equal keys (state namespaces and timers use it). */
+  abstract get key(): string | number;
+  /** True when `other` is the same window. */
+  equals(other: Window): boolean {
+    return this === other || this.key === other.key;
+  }
+}
+
+/**
+ * The half-open time interval `[start, end)`.
+ *
+ * ```ts
+ * const w = new TimeWindow(0, 10);
+ * w.maxTimestamp();                          // 9
+ * w.intersects(new TimeWindow(10, 20));      // true: touching windows merge
+ * w.cover(new TimeWindow(5, 15)).toString(); // 'TimeWindow[0, 15)'
+ * ```
+ * Gotcha: `intersects` is inclusive at both ends, as in Flink, so session
+ * windows that touch (`end === other.start`) merge.
+ */
+export class TimeWindow extends Window {
+  private cachedKey: string | undefined;
+
+  constructor(
+    readonly start: number,
+    readonly end: number,
+  ) {
+    super();
+  }
+
+  maxTimestamp(): number {
+    return this.end - 1;
+  }
+
+  /** `'start:end'`, computed once. */
+  override get key(): string {
+    return (this.cachedKey ??= `${this.start}:${this.end}`);
+  }
+
+  /** True when the windows overlap or touch (Flink's inclusive semantics). */
+  intersects(other: TimeWindow): boolean {
+    return this.start <= other.end && this.end >= other.start;
+  }
+
+  /** The smallest window that covers both. */
+  cover(other: TimeWindow): TimeWindow {
+    return new TimeWindow(Math.min(this.start, other.start), Math.max(this.end, other.end));
+  }
+
+  override toString(): string {
+    return `TimeWindow[${this.start}, ${this.end})`;
+  }
+
+  /** Serialises as `{ start, end }` (see `reviveWindow`). */
+  toJSON(): { start: number; end: number } {
+    return { start: this.start, end: this.end };
+  }
+
+  /**
+   * The start of the window of `size` (shifted by `offset`) that contains
+   * `timestamp`. Works for negative timestamps and offsets (the modulo is
+   * made non-negative).
+   *
+   * ```ts
+   * TimeWindow.getWindowStartWithOffset(7, 0, 5);  // 5
+   * TimeWindow.getWindowStartWithOffset(-1, 0, 5); // -5
+   * TimeWindow.getWindowStartWithOffset(7, 3, 5);  // 3
+   * ```
+   */
+  static getWindowStartWithOffset(timestamp: number, offset: number, windowSize: number): number {
+    const remainder = (timestamp - offset) % windowSize;
+    return remainder < 0 ? timestamp - (remainder + windowSize) : timestamp - remainder;
+  }
+
+  /**
+   * Merges overlapping (or touching) windows, as session windows need:
+   * calls `callback(merged, result)` once for each group of two or more
+   * distinct windows that collapse into `result`.
+   *
+   * ```ts
+   * TimeWindow.mergeWindows([new TimeWindow(0, 5), new TimeWindow(3, 8)], (merged, result) => {
+   *   // merged: [0,5) and [3,8); result: [0,8)
+   * });
+   * ```
+   */
+  static mergeWindows(
+    windows: readonly TimeWindow[],
+    callback: (toBeMerged: readonly TimeWindow[], mergeResult: TimeWindow) => void,
+  ): void {
+    const sorted = [...windows].sort((a, b) => a.start - b.start || a.end - b.end);
+    let cover: TimeWindow | undefined;
+    let group: TimeWindow[] = [];
+    const flush = (): void => {
+      if (cover !== undefined && group.length > 1) callback(group, cover);
+    };
+    for (const candidate of sorted) {
+      if (cover === undefined) {
+        cover = candidate;
+        group = [candidate];
+      } else if (cover.intersects(candidate)) {
+        cover = cover.cover(candidate);
+        // equal windows count once (Flink collects them in a set)
+        if (!group.some((w) => w.start === candidate.start && w.end === candidate.end)) group.push(candidate);
+      } else {
+        flush();
+        cover = candidate;
+        group = [candidate];
+      }
+    }
+    flush();
+  }
+}
+
+/**
+ * The single window of `GlobalWindows`: it holds every record of a key and
+ * never ends, so it is never cleaned up; a trigger (e.g. a purging count
+ * trigger) decides when it fires.
+ *
+ * ```ts
+ * GlobalWindow.get().maxTimestamp(); // Infinity
+ * GlobalWindow.get() === GlobalWindow.get(); // true
+ * ```
+ */
+export class GlobalWindow extends Window {
+  private static readonly INSTANCE = new GlobalWindow();
+  /** Marks the global window in structured clones (snapshots). */
+  readonly global = true;
+
+  private constructor() {
+    super();
+  }
+
+  /** The one global window. */
+  static get(): GlobalWindow {
+    return GlobalWindow.INSTANCE;
+  }
+
+  maxTimestamp(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
+  override get key(): string {
+    return 'global';
+  }
+
+  override toString(): string {
+    return 'GlobalWindow';
+  }
+
+  /** Serialises as the string `'global'` (see `reviveWindow`). */
+  toJSON(): string {
+    return 'global';
+  }
+}
+
+/**
+ * Turns a window that went through JSON or a structured clone (a snapshot)
+ * back into a window object; windows are returned unchanged.
+ *
+ * ```ts
+ * reviveWindow({ start: 0, end: 10 }); // TimeWindow[0, 10)
+ * reviveWindow('global');               // GlobalWindow
+ * ```
+ */
+export function reviveWindow(value: unknown): Window {
+  if (value instanceof Window) return value;
+  if (value === 'global') return GlobalWindow.get();
+  if (typeof value === 'object' && value !== null) {
+    const { start, end, global } = value as { start?: unknown; end?: unknown; global?: unknown };
+    if (typeof start === 'number' && typeof end === 'number') return new TimeWindow(start, end);
+    if (global === true) return GlobalWindow.get();
+  }
+  throw new TypeError(`not a window: ${String(value)}`);
+}
