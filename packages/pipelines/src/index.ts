@@ -9,3 +9,6 @@ export * from './retail/rows.js';
 export * from './retail/events.js';
 export * from './model/index.js';
 export * from './trainingSet/index.js';
+export * from './trainer/index.js';
+export * from './recommender/index.js';
+export * from './salesDashboard/index.js';

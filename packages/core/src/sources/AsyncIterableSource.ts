@@ -8,6 +8,8 @@ import type { ReaderOutput, ReaderStatus, Source, SourceReader, SourceSplit } fr
 
 /** Records pulled per poll before yielding to the runtime. */
 export const ITERABLE_POLL_BATCH = 256;
+/** How long closing waits for an iterator's `return()` (a generator blocked on input never returns). */
+export const ITERATOR_RETURN_WAIT_MS = 100;
 
 export interface IterableSplit extends SourceSplit {
   readonly consumed: number;
@@ -60,7 +62,20 @@ class IterableReader<T> implements SourceReader<T, IterableSplit> {
     return this.done ? [] : [{ id: 'iterable', consumed: this.consumed }];
   }
 
+  /**
+   * Asks the iterator to finish. An async generator blocked in an `await`
+   * (waiting for input that will not come) only returns after its pending
+   * `next()` settles, so this waits at most {@link ITERATOR_RETURN_WAIT_MS}.
+   */
   async close(): Promise<void> {
-    if (!this.done) await this.iterator?.return?.();
+    if (this.done) return;
+    const returned = this.iterator?.return?.();
+    if (returned === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ITERATOR_RETURN_WAIT_MS);
+    });
+    await Promise.race([Promise.resolve(returned).then(() => undefined, () => undefined), waited]);
+    clearTimeout(timer);
   }
 }
