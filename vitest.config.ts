@@ -17,6 +17,7 @@ export default defineConfig({
       { ...shared, test: { name: 'connectors', include: ['packages/connectors/src/**/*.test.ts'] } },
       { ...shared, test: { name: 'pipelines', include: ['packages/pipelines/src/**/*.test.ts'] } },
       { ...shared, test: { name: 'examples', include: ['packages/examples/src/**/*.test.ts'] } },
+      { ...shared, test: { name: 'benchmarks', include: ['benchmarks/src/**/*.test.ts'] } },
       { ...shared, test: { name: 'integration', include: ['test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
     ],
   },

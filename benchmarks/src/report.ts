@@ -4,6 +4,10 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RESULTS_DIR } from './common.js';
+import { renderNexmark } from './nexmark/report.js';
+import { renderThroughput } from './throughput/report.js';
+import { renderTrainingSet } from './trainingSetReport.js';
+import { renderLatency } from './latency/report.js';
 
 const README = join(RESULTS_DIR, '..', 'README.md');
 const BEGIN = '<!-- figures:begin -->';
@@ -16,6 +20,10 @@ function fmt(n: number): string {
 }
 
 const renderers: Record<string, (r: Result) => string[]> = {
+  throughput: renderThroughput,
+  nexmark: renderNexmark,
+  'training-set': renderTrainingSet,
+  latency: renderLatency,
   'parquet-writers': (r) => [
     `| Parquet writers (${fmt(r.parameters.rows)} rows, ${r.parameters.compression}) | hyparquet-writer | ${fmt(r.writers['hyparquet-writer'].medianRowsPerSecond)} rows/s | default; DuckDB reads back exactly; int64 > 2^53 ${r.writers['hyparquet-writer'].int64Beyond2pow53} |`,
     `| | parquetjs-lite | ${fmt(r.writers['parquetjs-lite'].medianRowsPerSecond)} rows/s | ${r.speedup.toFixed(1)}× slower; int64 > 2^53 ${r.writers['parquetjs-lite'].int64Beyond2pow53} |`,

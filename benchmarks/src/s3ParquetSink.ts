@@ -21,7 +21,7 @@ const RUNS = quick ? 3 : 5;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 /** PutObjectCommand, from the connectors package (the SDK is its dependency, not the benchmarks'). */
-async function putObjectCommand(): Promise<new (input: { Bucket: string; Key: string; Body: Uint8Array; ContentLength: number }) => object> {
+export async function putObjectCommand(): Promise<new (input: { Bucket: string; Key: string; Body: Uint8Array; ContentLength: number }) => object> {
   const require = createRequire(new URL('../../packages/connectors/package.json', import.meta.url));
   const sdk = (await import(pathToFileURL(require.resolve('@aws-sdk/client-s3')).href)) as { PutObjectCommand: new (input: object) => object };
   return sdk.PutObjectCommand;

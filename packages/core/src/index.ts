@@ -144,6 +144,8 @@ export {
   type PipelineSpec,
   type PipelineDefaults,
 } from './runner/definePipeline.js';
+export type { PipelineOption, PipelineOptionDefinition } from './runner/pipelineOptions.js';
+export type { PipelineGauge, PipelineService, PipelineServices, PipelineStartContext } from './runner/pipelineServices.js';
 export { EXIT_CODES } from './runner/exitCodes.js';
 
 // Logging

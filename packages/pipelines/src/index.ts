@@ -7,6 +7,7 @@
 export * from './retail/tables.js';
 export * from './retail/rows.js';
 export * from './retail/events.js';
+export * from './retail/orders.js';
 export * from './model/index.js';
 export * from './trainingSet/index.js';
 export * from './trainer/index.js';

@@ -156,8 +156,8 @@ export interface ResolveConfigOptions<S extends z.ZodType> {
   readonly pipelineName: string;
   /** `--config`: a JSON file (optional: the config starts as `{}`). */
   readonly configPath?: string | undefined;
-  /** `--set` overrides, in order. */
-  readonly sets?: readonly string[];
+  /** `--set` overrides (and pipeline flags, already parsed), in order. */
+  readonly sets?: readonly (string | ConfigOverride)[];
   /** Where the problem list goes (stderr in the CLI). */
   readonly report: (text: string) => void;
 }

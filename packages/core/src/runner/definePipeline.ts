@@ -23,6 +23,8 @@
 import type * as z from 'zod';
 import type { StreamEnvironment } from '../api/StreamEnvironment.js';
 import { parseDuration } from './durations.js';
+import { checkPipelineOptions, type PipelineOption, type PipelineOptionDefinition } from './pipelineOptions.js';
+import type { PipelineServices } from './pipelineServices.js';
 
 /**
  * Marks an object made by `definePipeline`. A registered symbol, so the
@@ -46,9 +48,20 @@ export interface PipelineSpec<S extends z.ZodType> {
   readonly description: string;
   /** The config schema; the runner validates `--config` and `--set` against it. */
   readonly config: S;
-  /** Adds the dataflow to `env`. Must add at least one sink; must not call `execute`. */
-  build(env: StreamEnvironment, config: z.output<S>): void | Promise<void>;
+  /**
+   * Adds the dataflow to `env`. Must add at least one sink; must not call
+   * `execute`. May return gauges and services that `tributary run` exports
+   * and starts beside the job (see {@link PipelineServices}).
+   */
+  build(env: StreamEnvironment, config: z.output<S>): void | PipelineServices | Promise<void | PipelineServices>;
   readonly defaults?: PipelineDefaults;
+  /**
+   * Extra command-line flags of this pipeline, each mapped onto a config
+   * path: `{ flag: '--dashboard-port <port>', config: 'dashboard.port', description }`
+   * makes `tributary run <module> --dashboard-port 8080` mean
+   * `--set dashboard.port=8080`. Shown in `--help` and `describe`.
+   */
+  readonly options?: readonly PipelineOption[];
 }
 
 /** A pipeline definition, as made by `definePipeline` (defaults normalised to ms). */
@@ -57,8 +70,10 @@ export interface PipelineDefinition<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly description: string;
   readonly config: S;
-  build(env: StreamEnvironment, config: z.output<S>): void | Promise<void>;
+  build(env: StreamEnvironment, config: z.output<S>): void | PipelineServices | Promise<void | PipelineServices>;
   readonly defaults: { readonly parallelism?: number; readonly checkpointInterval?: number };
+  /** The pipeline's own command-line flags, checked. */
+  readonly options: readonly PipelineOptionDefinition[];
 }
 
 /**
@@ -95,6 +110,7 @@ export function definePipeline<S extends z.ZodType>(spec: PipelineSpec<S>): Pipe
     }
     defaults.checkpointInterval = ms;
   }
+  const options = checkPipelineOptions(spec.name, spec.options);
   return Object.freeze({
     [PIPELINE_DEFINITION]: true as const,
     name: spec.name,
@@ -102,6 +118,7 @@ export function definePipeline<S extends z.ZodType>(spec: PipelineSpec<S>): Pipe
     config: spec.config,
     build: spec.build.bind(spec),
     defaults: Object.freeze(defaults),
+    options,
   });
 }
 

@@ -12,6 +12,7 @@
  * ```
  */
 import type { JobEdge, JobGraph, JobVertex } from '../runtime/JobGraph.js';
+import { formatPipelineOptions, type PipelineOption } from './pipelineOptions.js';
 
 /** A task: a chain of operators that run fused in one subtask per parallel instance. */
 export interface GraphTask {
@@ -28,6 +29,8 @@ export interface GraphTask {
 export interface DescribeOptions {
   readonly name?: string;
   readonly description?: string;
+  /** The pipeline's own command-line flags, listed under the header (text only). */
+  readonly options?: readonly PipelineOption[];
 }
 
 /** Groups the vertices into tasks along chained edges. */
@@ -89,6 +92,7 @@ export function describeText(graph: JobGraph, options: DescribeOptions = {}): st
   for (const task of tasks) for (const v of task.vertices) taskIndex.set(v, task.index);
   const lines: string[] = [];
   if (options.name !== undefined) lines.push(`Pipeline ${options.name}${options.description ? `: ${options.description}` : ''}`);
+  if (options.options !== undefined && options.options.length > 0) lines.push('Pipeline options:', formatPipelineOptions(options.options));
   lines.push(`${plural(graph.vertices.length, 'operator')} in ${plural(tasks.length, 'task')}, max parallelism ${graph.maxParallelism}`);
   for (const task of tasks) {
     lines.push('', `Task ${task.index} · parallelism ${task.parallelism}`);

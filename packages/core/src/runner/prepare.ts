@@ -5,10 +5,11 @@
  */
 import { StreamEnvironment, type StreamEnvironmentOptions } from '../api/StreamEnvironment.js';
 import type { JobGraph } from '../runtime/JobGraph.js';
-import { resolveConfig } from './config.js';
+import { resolveConfig, type ConfigOverride } from './config.js';
 import type { PipelineDefinition } from './definePipeline.js';
 import { EXIT_CODES, RunnerError, usageError } from './exitCodes.js';
 import { loadPipeline } from './loadPipeline.js';
+import { checkPipelineServices, type PipelineServices } from './pipelineServices.js';
 
 /** What `preparePipeline` needs. */
 export interface PrepareOptions {
@@ -16,6 +17,8 @@ export interface PrepareOptions {
   readonly module: string;
   readonly configPath?: string | undefined;
   readonly sets?: readonly string[];
+  /** Values of the pipeline's own flags, applied after `sets`. */
+  readonly optionOverrides?: readonly ConfigOverride[];
   readonly cwd?: string;
   /** Environment options; `parallelism` falls back to the pipeline's default. */
   readonly environment: (definition: PipelineDefinition) => StreamEnvironmentOptions;
@@ -29,6 +32,8 @@ export interface PreparedPipeline {
   readonly config: unknown;
   readonly env: StreamEnvironment;
   readonly graph: JobGraph;
+  /** What `build` returned: gauges and services for `tributary run`. */
+  readonly services: PipelineServices;
 }
 
 /**
@@ -45,7 +50,7 @@ export async function preparePipeline(options: PrepareOptions): Promise<Prepared
     schema: definition.config,
     pipelineName: definition.name,
     configPath: options.configPath,
-    sets: options.sets ?? [],
+    sets: [...(options.sets ?? []), ...(options.optionOverrides ?? [])],
     report: options.report,
   });
   if (!resolved.ok) return { exitCode: resolved.exitCode };
@@ -55,8 +60,9 @@ export async function preparePipeline(options: PrepareOptions): Promise<Prepared
   } catch (error) {
     throw usageError(error instanceof Error ? error.message : String(error), error);
   }
+  let services: PipelineServices;
   try {
-    await definition.build(env, resolved.config);
+    services = checkPipelineServices(definition.name, await definition.build(env, resolved.config));
   } catch (error) {
     throw new RunnerError(EXIT_CODES.JOB_FAILED, `pipeline '${definition.name}' failed to build: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
@@ -70,5 +76,5 @@ export async function preparePipeline(options: PrepareOptions): Promise<Prepared
       cause: error,
     });
   }
-  return { definition, config: resolved.config, env, graph };
+  return { definition, config: resolved.config, env, graph, services };
 }

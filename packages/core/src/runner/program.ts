@@ -10,7 +10,9 @@ import { describeMermaid, describeText } from './describe.js';
 import { parseDuration } from './durations.js';
 import { EXIT_CODES, EXIT_CODES_HELP, RunnerError } from './exitCodes.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { loadPipeline } from './loadPipeline.js';
 import { DEFAULT_METRICS_HOST } from './metricsServer.js';
+import { addPipelineOptions, moduleOperand, pipelineOptionOverrides, type PipelineOptionDefinition } from './pipelineOptions.js';
 import { parseRestartStrategy, RESTART_STRATEGY_FORMS } from './restartStrategy.js';
 import { DEFAULT_STATUS_INTERVAL_MS } from './progress.js';
 import type { RunnerIO } from './run.js';
@@ -99,8 +101,12 @@ the exchanges between tasks with their partitioner (forward, hash, rebalance, br
 and side-output tag. The config is validated as for run (exit 2 listing every problem).
 `;
 
-/** Builds the commander program; `setExitCode` receives each command's exit code. */
-export function createProgram(io: CliIO, setExitCode: (code: number) => void): Command {
+/**
+ * Builds the commander program; `setExitCode` receives each command's exit
+ * code; `pipelineOptions` gives the flags the loaded pipeline declared
+ * (added to the command by {@link addPipelineOptionsOf}).
+ */
+export function createProgram(io: CliIO, setExitCode: (code: number) => void, pipelineOptions: () => readonly PipelineOptionDefinition[] = () => []): Command {
   const program = new Command('tributary');
   program
     .description('Run, describe and control Tributary stream-processing pipelines (modules that export definePipeline(...)).')
@@ -169,6 +175,7 @@ ${EXIT_CODES_HELP}
             logLevel: o['logLevel'] as LogLevel,
             statusInterval: o['statusInterval'] as number,
             progressBar: o['progress'] === false ? false : undefined,
+            optionOverrides: pipelineOptionOverrides(o, pipelineOptions()),
           },
           io,
         ),
@@ -191,6 +198,7 @@ ${EXIT_CODES_HELP}
         module,
         configPath: o['config'] as string | undefined,
         sets: (o['set'] as string[] | undefined) ?? [],
+        optionOverrides: pipelineOptionOverrides(o, pipelineOptions()),
         ...(io.cwd === undefined ? {} : { cwd: io.cwd }),
         report: (text) => io.stderr.write(text),
         environment: (definition) => ({ parallelism: parallelism ?? definition.defaults.parallelism ?? 1 }),
@@ -200,7 +208,7 @@ ${EXIT_CODES_HELP}
         return;
       }
       const format = o['format'] as 'text' | 'mermaid' | 'both';
-      const meta = { name: prepared.definition.name, description: prepared.definition.description };
+      const meta = { name: prepared.definition.name, description: prepared.definition.description, options: prepared.definition.options ?? [] };
       if (format === 'text') io.stdout.write(describeText(prepared.graph, meta));
       else if (format === 'mermaid') io.stdout.write(describeMermaid(prepared.graph, meta));
       else io.stdout.write(`${describeText(prepared.graph, meta)}\n\`\`\`mermaid\n${describeMermaid(prepared.graph, meta)}\`\`\`\n`);
@@ -276,10 +284,16 @@ async function waitForExit(io: CliIO, pid: number, timeoutMs: number): Promise<n
  */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   let exitCode: number = EXIT_CODES.OK;
-  const program = createProgram(io, (code) => {
-    exitCode = code;
-  });
+  let pipelineOptions: readonly PipelineOptionDefinition[] = [];
+  const program = createProgram(
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    () => pipelineOptions,
+  );
   try {
+    pipelineOptions = await addPipelineOptionsOf(program, argv, io);
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CODES.OK : EXIT_CODES.USAGE;
@@ -290,4 +304,29 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     throw error;
   }
   return exitCode;
+}
+
+/**
+ * For `run <module>` and `describe <module>`: loads the pipeline and adds
+ * the flags it declares to the command (so that they parse and show in
+ * `--help`), returning them. A module that does not load adds nothing: the
+ * command then reports the loading error itself.
+ *
+ * @throws RunnerError (exit code 2) when a pipeline flag clashes with a runner flag.
+ */
+export async function addPipelineOptionsOf(program: Command, argv: readonly string[], io: Pick<CliIO, 'cwd'>): Promise<readonly PipelineOptionDefinition[]> {
+  const [name, ...rest] = argv;
+  const command = program.commands.find((c) => c.name() === name && (name === 'run' || name === 'describe'));
+  if (command === undefined) return [];
+  const module = moduleOperand(rest, command);
+  if (module === undefined) return [];
+  let definition;
+  try {
+    definition = await loadPipeline(module, io.cwd === undefined ? {} : { cwd: io.cwd });
+  } catch {
+    return [];
+  }
+  const options = definition.options ?? [];
+  addPipelineOptions(command, definition.name, options);
+  return options;
 }

@@ -12,6 +12,7 @@
  * ```
  */
 import type { OperatorMetricsSnapshot } from '../metrics/OperatorMetrics.js';
+import type { PipelineGauge } from './pipelineServices.js';
 
 /** The content type of the rendering. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -22,6 +23,8 @@ export interface PrometheusInput {
   readonly operators: readonly OperatorMetricsSnapshot[];
   readonly checkpoints: { readonly completed: number; readonly failed: number; readonly lastDurationMs?: number | undefined };
   readonly restarts: number;
+  /** The pipeline's own gauges (what its `build` returned), one family per name. */
+  readonly gauges?: readonly PipelineGauge[];
 }
 
 type Labels = Readonly<Record<string, string>>;
@@ -123,6 +126,31 @@ export function renderPrometheus(input: PrometheusInput): string {
       samples: input.checkpoints.lastDurationMs === undefined ? [] : [{ labels: job, value: input.checkpoints.lastDurationMs }],
     },
     { name: 'tributary_restarts_total', type: 'counter', help: 'Times the job restarted after a failure.', samples: [{ labels: job, value: input.restarts }] },
+    ...gaugeFamilies(input.job, input.gauges ?? []),
   ];
   return `${families.map(renderFamily).join('\n')}\n`;
+}
+
+/**
+ * The pipeline's gauges as families: gauges sharing a name form one family
+ * (the first one's help); a gauge whose value is `undefined` (no data yet)
+ * or whose `value()` throws is left out of this scrape.
+ */
+function gaugeFamilies(job: string, gauges: readonly PipelineGauge[]): Family[] {
+  const families = new Map<string, { help: string; samples: { labels: Labels; value: number }[] }>();
+  for (const gauge of gauges) {
+    let family = families.get(gauge.name);
+    if (family === undefined) {
+      family = { help: gauge.help, samples: [] };
+      families.set(gauge.name, family);
+    }
+    let value: number | undefined;
+    try {
+      value = gauge.value();
+    } catch {
+      value = undefined;
+    }
+    if (typeof value === 'number') family.samples.push({ labels: { job, ...gauge.labels }, value });
+  }
+  return [...families].map(([name, f]) => ({ name, type: 'gauge' as const, help: f.help, samples: f.samples }));
 }

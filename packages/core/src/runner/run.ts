@@ -10,11 +10,13 @@ import type { CheckpointInfo } from '../checkpoint/CheckpointData.js';
 import type { JobHandle, JobResult } from '../api/JobHandle.js';
 import type { RestartStrategy } from '../runtime/RestartStrategy.js';
 import type { Logger } from '../runtime/Logger.js';
+import type { ConfigOverride } from './config.js';
 import { EXIT_CODES, RunnerError, usageError } from './exitCodes.js';
 import { createLogger, type LogLevel } from './logger.js';
 import { startMetricsServer, type MetricsServer } from './metricsServer.js';
 import { preparePipeline } from './prepare.js';
 import { DEFAULT_STATUS_INTERVAL_MS, StatusReporter, type ReporterStream } from './progress.js';
+import type { PipelineService } from './pipelineServices.js';
 import { renderPrometheus } from './prometheus.js';
 import { operatorRoles } from './status.js';
 
@@ -48,6 +50,8 @@ export interface RunOptions {
   readonly statusInterval?: number;
   /** Progress bar on a TTY (default: when stderr is a TTY). */
   readonly progressBar?: boolean | undefined;
+  /** Values of the pipeline's own flags (see `PipelineOption`), applied after `set`. */
+  readonly optionOverrides?: readonly ConfigOverride[];
 }
 
 /** Signals the runner listens to (`process` fits). */
@@ -115,6 +119,7 @@ async function runChecked(options: RunOptions, io: RunnerIO, logger: Logger): Pr
     module: options.module,
     configPath: options.config,
     sets: options.set ?? [],
+    ...(options.optionOverrides === undefined ? {} : { optionOverrides: options.optionOverrides }),
     ...(io.cwd === undefined ? {} : { cwd: io.cwd }),
     report: (text) => io.stderr.write(text),
     environment: (definition) => {
@@ -132,7 +137,7 @@ async function runChecked(options: RunOptions, io: RunnerIO, logger: Logger): Pr
     },
   });
   if ('exitCode' in prepared) return prepared.exitCode;
-  const { definition, env, graph, config } = prepared;
+  const { definition, env, graph, config, services } = prepared;
   const name = definition.name;
 
   let handle: JobHandle | undefined;
@@ -148,6 +153,7 @@ async function runChecked(options: RunOptions, io: RunnerIO, logger: Logger): Pr
             operators: handle?.metrics() ?? [],
             checkpoints: handle?.checkpointStats() ?? { completed: 0, failed: 0 },
             restarts: handle?.restarts() ?? 0,
+            ...(services.gauges === undefined ? {} : { gauges: services.gauges }),
           }),
         health: () => {
           const running = handle?.isRunning() ?? false;
@@ -159,6 +165,16 @@ async function runChecked(options: RunOptions, io: RunnerIO, logger: Logger): Pr
     }
     logger.info({ url: `${server.url}/metrics` }, `serving Prometheus metrics at ${server.url}/metrics`);
     io.onMetricsServer?.(server);
+  }
+
+  let service: PipelineService | undefined;
+  if (services.start !== undefined) {
+    try {
+      service = (await services.start({ logger })) ?? undefined;
+    } catch (error) {
+      await server?.close();
+      throw new RunnerError(EXIT_CODES.JOB_FAILED, `pipeline '${name}' could not start its services: ${messageOf(error)}`, { cause: error });
+    }
   }
 
   logger.info(
@@ -283,6 +299,11 @@ async function runChecked(options: RunOptions, io: RunnerIO, logger: Logger): Pr
   } finally {
     for (const s of STOP_SIGNALS) signals.off(s, onStop);
     if (process.platform !== 'win32') signals.off(SAVEPOINT_SIGNAL, onSavepoint);
+    try {
+      await service?.close();
+    } catch (error) {
+      logger.warn({ err: error }, `closing the services of pipeline '${name}' failed: ${messageOf(error)}`);
+    }
     await server?.close();
   }
 }

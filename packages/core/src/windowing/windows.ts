@@ -99,12 +99,16 @@ export class TimeWindow extends Window {
     windows: readonly TimeWindow[],
     callback: (toBeMerged: readonly TimeWindow[], mergeResult: TimeWindow) => void,
   ): void {
-    const sorted = [...windows].sort((a, b) => a.start - b.start || a.end - b.end);
+    // Hot for session windows (once per record): no closures, no copy for the common one-or-two-window case.
+    if (windows.length < 2) return; // a single window never merges
+    const sorted =
+      windows.length === 2
+        ? compareWindows(windows[0]!, windows[1]!) <= 0
+          ? windows
+          : [windows[1]!, windows[0]!]
+        : [...windows].sort(compareWindows);
     let cover: TimeWindow | undefined;
     let group: TimeWindow[] = [];
-    const flush = (): void => {
-      if (cover !== undefined && group.length > 1) callback(group, cover);
-    };
     for (const candidate of sorted) {
       if (cover === undefined) {
         cover = candidate;
@@ -112,15 +116,29 @@ export class TimeWindow extends Window {
       } else if (cover.intersects(candidate)) {
         cover = cover.cover(candidate);
         // equal windows count once (Flink collects them in a set)
-        if (!group.some((w) => w.start === candidate.start && w.end === candidate.end)) group.push(candidate);
+        if (!containsEqualWindow(group, candidate)) group.push(candidate);
       } else {
-        flush();
+        if (group.length > 1) callback(group, cover);
         cover = candidate;
         group = [candidate];
       }
     }
-    flush();
+    if (cover !== undefined && group.length > 1) callback(group, cover);
   }
+}
+
+/** Orders windows by start, then end (the sort of `TimeWindow.mergeWindows`). */
+function compareWindows(a: TimeWindow, b: TimeWindow): number {
+  return a.start - b.start || a.end - b.end;
+}
+
+/** Whether `group` holds a window with the same bounds as `w`. */
+function containsEqualWindow(group: readonly TimeWindow[], w: TimeWindow): boolean {
+  for (let i = 0; i < group.length; i++) {
+    const g = group[i]!;
+    if (g.start === w.start && g.end === w.end) return true;
+  }
+  return false;
 }
 
 /**

@@ -109,6 +109,8 @@ export class CompiledModel {
   readonly itemMatrix: Float32Array;
   /** Euclidean norm of each item embedding. */
   readonly itemNorms: Float64Array;
+  /** Item embeddings scaled to unit length (zero vectors stay zero), products × dimensions: cosine is a dot product. */
+  readonly unitItemMatrix: Float64Array;
   readonly encoder: FeatureEncoder;
   private readonly itemIndex: Map<string, number>;
   private readonly userTower: CompiledTower;
@@ -123,6 +125,8 @@ export class CompiledModel {
   private readonly queryBuffer: Float64Array;
   private readonly topIndex: Int32Array;
   private readonly topScore: Float64Array;
+  /** Per item, its nearest items by cosine (computed on first use): similarItems filters these instead of scanning. */
+  private readonly neighbours: Array<Int32Array | undefined>;
 
   constructor(readonly artifact: ModelArtifact) {
     this.version = artifact.version;
@@ -149,6 +153,12 @@ export class CompiledModel {
       }
       this.itemNorms[i] = Math.sqrt(norm);
     }
+    this.unitItemMatrix = new Float64Array(codes.length * d);
+    for (let i = 0; i < codes.length; i++) {
+      const norm = this.itemNorms[i]!;
+      if (norm > 0) for (let j = 0; j < d; j++) this.unitItemMatrix[i * d + j] = this.itemMatrix[i * d + j]! / norm;
+    }
+    this.neighbours = new Array<Int32Array | undefined>(codes.length);
     this.excluded = new Uint8Array(codes.length);
     this.queryBuffer = new Float64Array(this.dimensions);
     this.topIndex = new Int32Array(codes.length);
@@ -210,14 +220,44 @@ export class CompiledModel {
     return result;
   }
 
-  /** Products most similar (cosine) to one product, excluding itself; empty for an unknown code. */
+  /**
+   * Products most similar (cosine) to one product, excluding itself; empty
+   * for an unknown code. Each product's {@link NEIGHBOURS_CACHED} nearest are
+   * computed once; a call filters them and scans the catalog only when the
+   * exclusions leave fewer than `k`.
+   */
   similarItems(productCode: string, k: number, options: { readonly exclude?: Iterable<string> } = {}): ScoredItem[] {
     const row = this.itemIndex.get(productCode);
     if (row === undefined) return [];
-    const query = this.itemMatrix.subarray(row * this.dimensions, (row + 1) * this.dimensions);
+    const exclude = options.exclude === undefined ? undefined : new Set(options.exclude);
+    const cached = this.neighboursOf(row);
+    const result: ScoredItem[] = [];
+    const d = this.dimensions;
+    for (let n = 0; n < cached.length && result.length < k; n++) {
+      const other = cached[n]!;
+      const code = this.productCodes[other]!;
+      if (exclude?.has(code) === true) continue;
+      result.push({ productCode: code, score: dot(this.unitItemMatrix, row * d, this.unitItemMatrix, other * d, d) });
+    }
+    if (result.length >= k || cached.length >= this.productCodes.length - 1) return result;
+    return this.scanSimilar(row, k, exclude);
+  }
+
+  private neighboursOf(row: number): Int32Array {
+    let cached = this.neighbours[row];
+    if (cached === undefined) {
+      const found = this.scanSimilar(row, NEIGHBOURS_CACHED, undefined);
+      cached = Int32Array.from(found, (item) => this.itemIndex.get(item.productCode)!);
+      this.neighbours[row] = cached;
+    }
+    return cached;
+  }
+
+  private scanSimilar(row: number, k: number, exclude: Iterable<string> | undefined): ScoredItem[] {
+    const query = this.unitItemMatrix.subarray(row * this.dimensions, (row + 1) * this.dimensions);
     this.excluded[row] = 1;
     try {
-      return this.topK(query, k, { metric: 'cosine', ...(options.exclude === undefined ? {} : { exclude: options.exclude }) });
+      return this.topK(query, k, { metric: 'cosine', ...(exclude === undefined ? {} : { exclude }) });
     } finally {
       this.excluded[row] = 0;
     }
@@ -249,22 +289,20 @@ export class CompiledModel {
       const value = (q[j] = query[j]!);
       sum += value * value;
     }
+    // Cosine: dot products with the unit item vectors, divided by |query| only for the results.
     const cosine = metric === 'cosine';
     const queryNorm = Math.sqrt(sum);
-    const norms = this.itemNorms;
-    const items = this.itemMatrix;
+    const items = cosine ? this.unitItemMatrix : this.itemMatrix;
+    const excluded = this.excluded;
     const top = this.topIndex;
     const scores = this.topScore;
     const limit = Math.min(k, this.productCodes.length);
+    const size = this.productCodes.length;
     let count = 0;
-    for (let i = 0, base = 0; i < this.productCodes.length; i++, base += d) {
-      if (this.excluded[i] === 1) continue;
+    for (let i = 0, base = 0; i < size; i++, base += d) {
+      if (excluded[i] === 1) continue;
       let score = 0;
       for (let j = 0; j < d; j++) score += q[j]! * items[base + j]!;
-      if (cosine) {
-        const denominator = queryNorm * norms[i]!;
-        score = denominator > 0 ? score / denominator : 0;
-      }
       if (count < limit) count++;
       else if (!(score > scores[count - 1]!)) continue;
       // Insert, keeping scores descending; equal scores keep the earlier product first.
@@ -277,6 +315,7 @@ export class CompiledModel {
       scores[at] = score;
       top[at] = i;
     }
+    if (cosine) for (let r = 0; r < count; r++) scores[r] = queryNorm > 0 ? scores[r]! / queryNorm : 0;
     for (const row of marked) this.excluded[row] = 0;
     return count;
   }
@@ -298,6 +337,15 @@ export class CompiledModel {
     }
     return { index, matrix };
   }
+}
+
+/** How many nearest items {@link CompiledModel.similarItems} keeps per product. */
+export const NEIGHBOURS_CACHED = 32;
+
+function dot(a: Float64Array, aOffset: number, b: Float64Array, bOffset: number, length: number): number {
+  let sum = 0;
+  for (let j = 0; j < length; j++) sum += a[aOffset + j]! * b[bOffset + j]!;
+  return sum;
 }
 
 const compiled = new WeakMap<ModelArtifact, CompiledModel>();

@@ -13,3 +13,4 @@ export * from './modelUpdates.js';
 export * from './recommenderFunction.js';
 export * from './serving.js';
 export * from './pipeline.js';
+export * from './config.js';

@@ -20,7 +20,8 @@
 import { WatermarkStrategy, type DataStream, type DeadLetter, type Logger, type StreamEnvironment } from '@tributary/core';
 import { firehoseSink, type FirehoseSinkOptions } from '@tributary/connectors/firehose';
 import { KinesisSink, kinesisSourceWithDeadLetters, type KinesisSinkOptions, type KinesisSourceOptions } from '@tributary/connectors/kinesis';
-import { validateOrderEvent, validateSessionEvent, type OrderEvent, type Recommendation, type SessionEvent } from '../retail/events.js';
+import { validateSessionEvent, type OrderEvent, type Recommendation, type SessionEvent } from '../retail/events.js';
+import { validateOrderEvent } from '../retail/orders.js';
 import { modelUpdateSource, type ModelUpdateSourceOptions } from './modelUpdates.js';
 import { RecommenderStats } from './recommender.js';
 import { MODEL_VERSION_STATE, RecommenderFunction, type RecommenderControl, type RecommenderFunctionOptions } from './recommenderFunction.js';
@@ -88,7 +89,7 @@ export function buildStreamingRecommender(env: StreamEnvironment, options: Strea
     .setParallelism(1);
   if (options.orders !== undefined) {
     const orders = readJson(env, options.orders, 'order events');
-    const validOrders = orders.records.map(checked(validateOrderEvent)).name('validate order events').uid('validate-order-events');
+    const validOrders = orders.records.map(validateOrderEvent).name('validate order events').uid('validate-order-events');
     deadLetters.push(...orders.deadLetters, validOrders.deadLetters().map(quarantined).name('quarantine order events'));
     controls = controls.union(validOrders.map((order: OrderEvent): RecommenderControl => ({ kind: 'order', order })).name('orders as popularity'));
   }

@@ -39,6 +39,9 @@ export class PopularityTracker {
   private readonly maxProducts: number;
   private readonly weights = new Map<string, number>();
   private referenceTime: number | undefined;
+  /** The last growth computed, for the same `now` (observations come in bursts per event). */
+  private growthAt = Number.NaN;
+  private growthValue = 1;
   private ranking: string[] = [];
   private rankedAt = Number.NEGATIVE_INFINITY;
   private dirty = false;
@@ -99,6 +102,7 @@ export class PopularityTracker {
     this.ranking = [];
     this.dirty = false;
     this.referenceTime = undefined;
+    this.growthAt = Number.NaN;
   }
 
   private rankingAt(now: number): readonly string[] {
@@ -113,6 +117,7 @@ export class PopularityTracker {
 
   /** 2^((now − reference)/halfLife), moving the reference forward when it grows too large. */
   private growth(now: number): number {
+    if (now === this.growthAt) return this.growthValue;
     this.referenceTime ??= now;
     let exponent = (now - this.referenceTime) / this.halfLifeMs;
     if (exponent > RESCALE_EXPONENT) {
@@ -121,7 +126,9 @@ export class PopularityTracker {
       this.referenceTime = now;
       exponent = 0;
     }
-    return 2 ** exponent;
+    this.growthAt = now;
+    this.growthValue = 2 ** exponent;
+    return this.growthValue;
   }
 
   /** Keeps the most popular 90 % of `maxProducts` (amortised: one sort per tenth of the cap). */

@@ -101,27 +101,3 @@ export function validateSessionEvent(raw: unknown): Validated<SessionEvent> {
   };
 }
 
-/** Checks a raw order event field by field; the reason names the first bad field. */
-export function validateOrderEvent(raw: unknown): Validated<OrderEvent> {
-  if (!isObject(raw)) return { ok: false, reason: 'event is not a JSON object' };
-  const { order_number, customer_number, product_code, quantity_ordered, price_each, country, order_time } = raw;
-  if (!Number.isInteger(order_number) || (order_number as number) <= 0) return { ok: false, reason: 'order_number: must be a positive integer' };
-  if (!Number.isInteger(customer_number) || (customer_number as number) <= 0) return { ok: false, reason: 'customer_number: must be a positive integer' };
-  if (typeof product_code !== 'string' || product_code.length === 0) return { ok: false, reason: 'product_code: must be a non-empty string' };
-  if (!Number.isInteger(quantity_ordered) || (quantity_ordered as number) <= 0) return { ok: false, reason: 'quantity_ordered: must be a positive integer' };
-  if (typeof price_each !== 'number' || !Number.isFinite(price_each) || price_each < 0) return { ok: false, reason: 'price_each: must be a number >= 0' };
-  if (typeof country !== 'string' || country.length === 0) return { ok: false, reason: 'country: must be a non-empty string' };
-  if (typeof order_time !== 'number' || !Number.isFinite(order_time)) return { ok: false, reason: 'order_time: must be a number (ms since the epoch)' };
-  return {
-    ok: true,
-    value: {
-      order_number: order_number as number,
-      customer_number: customer_number as number,
-      product_code,
-      quantity_ordered: quantity_ordered as number,
-      price_each,
-      country,
-      order_time,
-    },
-  };
-}

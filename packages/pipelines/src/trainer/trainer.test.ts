@@ -4,12 +4,7 @@
  * back, trains and saves — in-process, as a dataflow, and through the
  * `tributary` CLI as a user runs it.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { StreamEnvironment, silentLogger, type Logger } from '@tributary/core';
 import { startLocalStack, type LocalStack } from '@tributary/connectors/local';
@@ -25,6 +20,7 @@ import { ModelTrainerError } from './errors.js';
 import { preferenceFixture } from './fixtures.js';
 import { buildModelTrainer } from './job.js';
 import { readTrainingSet } from './readTrainingSet.js';
+import { runTributary } from '../testSupport/tributaryCli.js';
 import { runModelTrainer } from './runModelTrainer.js';
 import type { ModelTrainerOptions } from './options.js';
 
@@ -201,29 +197,9 @@ describe('runModelTrainer', () => {
 });
 
 describe('tributary run @tributary/pipelines/model-trainer', () => {
-  // The package is resolved from the working directory's node_modules: a package that depends on
-  // @tributary/pipelines (the workspace root does not), as a user's project would.
-  const cwd = fileURLToPath(new URL('../../../examples/', import.meta.url));
-  const cli = fileURLToPath(new URL('../../../core/src/runner/cli.ts', import.meta.url));
-
-  /** Runs the CLI as a user does from a checkout (node + tsx, sources by export condition). */
-  async function tributary(config: unknown): Promise<{ code: number | null; stderr: string }> {
-    const dir = await mkdtemp(join(tmpdir(), 'tributary-trainer-'));
-    const path = join(dir, 'trainer.json');
-    await writeFile(path, JSON.stringify(config));
-    try {
-      return await new Promise((resolve, reject) => {
-        const args = ['--import', 'tsx', '--conditions=@tributary/source', cli, 'run', '@tributary/pipelines/model-trainer', '--config', path, '--status-interval', '0s', '--no-progress'];
-        const child = spawn(process.execPath, args, { cwd, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stderr }));
-      });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
+  /** Runs the trainer through the CLI as a user does. */
+  const tributary = (config: unknown): Promise<{ code: number | null; stderr: string }> =>
+    runTributary(['run', '@tributary/pipelines/model-trainer', '--status-interval', '0s', '--no-progress'], config);
   const config = (trainingSetPrefix: string, modelsPrefix: string): unknown => ({
     trainingSet: { bucket: BUCKET, prefix: trainingSetPrefix },
     models: { bucket: BUCKET, prefix: modelsPrefix },

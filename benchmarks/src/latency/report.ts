@@ -1,0 +1,30 @@
+// The latency benchmark's rows in the README's figures table (report.ts
+// calls this for results/latency.json).
+type Result = Record<string, any>;
+
+const ms = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? 0 : 1));
+
+export function renderLatency(r: Result): string[] {
+  const rows: string[] = [];
+  const runs = r.runs as Result[];
+  for (const path of ['memory', 'kinesis'] as const) {
+    const mine = runs.filter((x) => x.path === path);
+    mine.forEach((x, i) => {
+      const title = i === 0 ? `recommendation latency, ${path === 'memory' ? 'in-memory (loopback TCP)' : 'through the local Kinesis'}, event created → emitted` : '';
+      const e = x.emitted;
+      const target = path === 'memory' ? 50 : 300;
+      rows.push(
+        `|${title === '' ? ' ' : ` ${title} `}| ${x.sessions.toLocaleString('en-US')} sessions, ${x.sustainedEventsPerSecond.toLocaleString('en-US')} ev/s | p50 / p90 / p99 / p99.9 / max ${ms(e.p50)} / ${ms(e.p90)} / ${ms(e.p99)} / ${ms(e.p999)} / ${ms(e.max)} ms | ` +
+          `target p99 ≤ ${target} ms; dropped ${x.dropped}; fallbacks ${x.fallbacksInWindow}; pipeline ${x.pipeline.cpuMicrosPerEvent ?? '?'} µs CPU/event; load ${x.loadAverage.after[0]} |`,
+      );
+    });
+  }
+  const probe = r.kinesisProbe;
+  if (probe !== null && probe !== undefined) {
+    rows.push(
+      `| local Kinesis (kinesalite) capacity, bare SDK put/get loop | ${probe.targetRate.toLocaleString('en-US')} records/s offered | ${probe.ackedPerSecondDuringRun.toLocaleString('en-US')} puts/s; put → get p99 ${ms(probe.putToGet.p99)} ms | ${r.kinesisCarriesGateRate ? 'carries the rate: Kinesis path gated' : 'cannot carry the rate here: gate on the in-memory path'} |`,
+    );
+  }
+  rows.push(`| latency gate: ${r.gate.requirement} | ${r.gate.paths.join(', ')} | ${r.gate.passed ? 'passed' : 'FAILED'} | ${(r.gate.failures as string[]).join('; ')} |`);
+  return rows;
+}
