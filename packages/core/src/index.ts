@@ -147,6 +147,21 @@ export {
 export type { PipelineOption, PipelineOptionDefinition } from './runner/pipelineOptions.js';
 export type { PipelineGauge, PipelineService, PipelineServices, PipelineStartContext } from './runner/pipelineServices.js';
 export { EXIT_CODES } from './runner/exitCodes.js';
+export {
+  parseSchedule,
+  parseInterval,
+  parseCron,
+  nextCronTime,
+  nextRunTime,
+  runOnSchedule,
+  abortableSleep,
+  MIN_INTERVAL_MS,
+  CRON_SEARCH_YEARS,
+  type Schedule,
+  type IntervalSchedule,
+  type CronSchedule,
+  type RunOnScheduleOptions,
+} from './runner/schedule.js';
 
 // Logging
 export { defaultLogger, silentLogger, type Logger } from './runtime/Logger.js';

@@ -84,6 +84,7 @@ describe.concurrent('tributary CLI', () => {
       '--log-level <level>',
       '--status-interval <duration>',
       '--no-progress',
+      '--every <schedule>',
     ]) {
       expect(run.stdout, option).toContain(option);
     }
@@ -133,12 +134,15 @@ describe.concurrent('tributary CLI', () => {
   });
 
   it('exits 2 on usage errors', { timeout: TIMEOUT }, async () => {
-    const [unknown, duration, notPipeline, noCommand] = await Promise.all([
+    const [unknown, duration, notPipeline, noCommand, every] = await Promise.all([
       tributary(['run', wordCount, '--no-such-option']),
       tributary(['run', wordCount, '--checkpoint-dir', '/tmp/x', '--checkpoint-interval', '10 seconds']),
       tributary(['run', 'packages/core/src/runner/fixtures/notAPipeline.ts']),
       tributary([]),
+      tributary(['run', wordCount, '--every', 'sometimes']),
     ]);
+    expect(every.code).toBe(2);
+    expect(every.stderr).toContain("option '--every <schedule>' argument 'sometimes' is invalid");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("error: unknown option '--no-such-option'");
     expect(duration.code).toBe(2);

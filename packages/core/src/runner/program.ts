@@ -14,6 +14,7 @@ import { loadPipeline } from './loadPipeline.js';
 import { DEFAULT_METRICS_HOST } from './metricsServer.js';
 import { addPipelineOptions, moduleOperand, pipelineOptionOverrides, type PipelineOptionDefinition } from './pipelineOptions.js';
 import { parseRestartStrategy, RESTART_STRATEGY_FORMS } from './restartStrategy.js';
+import { parseSchedule, type Schedule } from './schedule.js';
 import { DEFAULT_STATUS_INTERVAL_MS } from './progress.js';
 import type { RunnerIO } from './run.js';
 
@@ -65,6 +66,14 @@ function restartStrategy(value: string) {
   }
 }
 
+function schedule(value: string): Schedule {
+  try {
+    return parseSchedule(value, { utc: true });
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}.`);
+  }
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
@@ -73,12 +82,17 @@ const RUN_EXAMPLES = `
 Examples:
   $ tributary run ./pipelines/clicks.ts --config clicks.json
   $ tributary run @tributary/pipelines/streaming-recommender -c prod.json --set sink.batchSize=500 --set 'source.streams=["a","b"]'
+  $ tributary run @tributary/pipelines/training-set-builder -c training-set.json --every 1d
   $ tributary run ./clicks.js -c clicks.json -p 4 --checkpoint-dir ./chk --checkpoint-interval 10s --from-checkpoint latest \\
       --restart-strategy fixed:3:1s --metrics-port 9249 --log-level debug
 
 Config: --config reads a JSON file; each --set key.path=value overrides one field, in order (the
 value is JSON when it parses, else a string). The result is validated against the pipeline's
 schema before anything starts: every problem is printed as config.path.to.field: message, exit 2.
+
+Schedule: --every 1d (or a cron expression such as '0 3 * * *', UTC) runs a bounded pipeline, waits,
+and runs it again — never two at once — until SIGTERM/SIGINT; a failed run is logged and the next
+one goes ahead. The exit code is the last run's.
 
 Signals: SIGTERM or SIGINT (Ctrl-C, tributary stop PID) stops the job with a savepoint and logs
 where it went, exit 0; a second one exits at once with 130. SIGUSR2 (tributary savepoint PID)
@@ -154,6 +168,7 @@ ${EXIT_CODES_HELP}
         .default(DEFAULT_STATUS_INTERVAL_MS, '10s'),
     )
     .option('--no-progress', 'no progress bar on a TTY (plain progress lines instead)')
+    .option('--every <schedule>', "run a bounded pipeline again on a schedule until stopped: an interval (30m, 6h, 1d) or a 5-field cron expression in UTC ('0 3 * * *')", schedule)
     .addHelpText('after', RUN_EXAMPLES)
     .action(async (module: string, o: Record<string, unknown>) => {
       const { runPipeline } = await import('./run.js'); // the engine loads only for commands that need it
@@ -175,6 +190,7 @@ ${EXIT_CODES_HELP}
             logLevel: o['logLevel'] as LogLevel,
             statusInterval: o['statusInterval'] as number,
             progressBar: o['progress'] === false ? false : undefined,
+            every: o['every'] as Schedule | undefined,
             optionOverrides: pipelineOptionOverrides(o, pipelineOptions()),
           },
           io,

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
 import type { MetricsServer } from './metricsServer.js';
 import { restoreFailureOf, runPipeline, storageDirOf, type RunOptions } from './run.js';
+import { parseSchedule } from './schedule.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const wordCount = join(fixtures, 'wordCount.pipeline.ts');
@@ -86,6 +87,31 @@ describe('runPipeline', () => {
     expect(code).toBe(1);
     expect(h.stderr()).toContain("cannot count 'bad'");
     expect(h.logs().at(-1)).toMatchObject({ level: 'error', msg: "pipeline 'word-count' failed" });
+  });
+
+  it('--every runs a bounded pipeline again on its schedule, goes on after a failed run, and stops on SIGTERM', async () => {
+    const h = harness();
+    const every = parseSchedule('1s');
+    const running = h.run({ module: wordCount, config: configFile({ words: ['spring', 'spring'], sink: { print: false } }), statusInterval: 0, every });
+    await until(() => h.logs().filter((l) => l.msg === "pipeline 'word-count' finished").length >= 2, 10_000);
+    h.signal('SIGTERM');
+    expect(await running).toBe(0);
+    const runs = h.logs().filter((l) => l.msg.startsWith('scheduled run ') && l.msg.includes('starting'));
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(h.logs().some((l) => /scheduled run 1 ended with exit code 0; next run at \d{4}-/.test(l.msg))).toBe(true);
+    expect(h.logs().some((l) => l.msg === 'SIGTERM: stopping the schedule')).toBe(true);
+
+    const failing = harness();
+    const stopped = failing.run({ module: wordCount, config: configFile({ words: ['bad'], failOn: 'bad', sink: { print: false } }), statusInterval: 0, every });
+    await until(() => failing.logs().filter((l) => l.msg === "pipeline 'word-count' failed").length >= 2, 10_000);
+    failing.signal('SIGINT');
+    expect(await stopped).toBe(1);
+  }, 30_000);
+
+  it('--every ends the schedule on a config error', async () => {
+    const h = harness();
+    expect(await h.run({ module: wordCount, config: configFile({ words: [] }), every: parseSchedule('1s') })).toBe(2);
+    expect(h.logs().filter((l) => l.msg.startsWith('scheduled run ') && l.msg.includes('starting'))).toHaveLength(1);
   });
 
   it('returns 2 for inconsistent options', async () => {

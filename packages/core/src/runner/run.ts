@@ -18,6 +18,7 @@ import { preparePipeline } from './prepare.js';
 import { DEFAULT_STATUS_INTERVAL_MS, StatusReporter, type ReporterStream } from './progress.js';
 import type { PipelineService } from './pipelineServices.js';
 import { renderPrometheus } from './prometheus.js';
+import { nextRunTime, runOnSchedule, type Schedule } from './schedule.js';
 import { operatorRoles } from './status.js';
 
 /** Error codes (TributaryError.code) meaning the checkpoint to restore from is unreadable or does not fit the job. */
@@ -52,6 +53,8 @@ export interface RunOptions {
   readonly progressBar?: boolean | undefined;
   /** Values of the pipeline's own flags (see `PipelineOption`), applied after `set`. */
   readonly optionOverrides?: readonly ConfigOverride[];
+  /** Run a bounded pipeline again on this schedule until SIGTERM/SIGINT (`--every`). */
+  readonly every?: Schedule | undefined;
 }
 
 /** Signals the runner listens to (`process` fits). */
@@ -91,9 +94,57 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Runs a pipeline until it finishes, fails or is stopped; resolves with the exit code. */
+/**
+ * Runs a pipeline until it finishes, fails or is stopped — or, with
+ * `every`, again and again on that schedule — and resolves with the exit
+ * code (of the last run).
+ */
 export async function runPipeline(options: RunOptions, io: RunnerIO): Promise<number> {
   const logger = io.logger ?? createLogger({ level: options.logLevel ?? 'info' });
+  if (options.every !== undefined) return runScheduled(options, options.every, io, logger);
+  return runOnce(options, io, logger);
+}
+
+/**
+ * `--every`: one run, a wait until the schedule's next time, the next run —
+ * never two at once — until a stop signal (which also stops a run in
+ * progress, as without a schedule). A failed run is logged and the schedule
+ * goes on; a usage error (bad config) ends it, since the next run would fail
+ * the same way.
+ */
+async function runScheduled(options: RunOptions, schedule: Schedule, io: RunnerIO, logger: Logger): Promise<number> {
+  const stop = new AbortController();
+  const signals = io.signals ?? process;
+  const onStop = (signal: NodeJS.Signals): void => {
+    if (!stop.signal.aborted) logger.info({ signal }, `${signal}: stopping the schedule`);
+    stop.abort();
+  };
+  for (const s of STOP_SIGNALS) signals.on(s, onStop);
+  let last: number = EXIT_CODES.OK;
+  try {
+    await runOnSchedule(
+      async (run) => {
+        const started = Date.now();
+        logger.info({ run }, `scheduled run ${run} starting`);
+        last = await runOnce({ ...options, every: undefined }, io, logger);
+        if (last === EXIT_CODES.USAGE) {
+          stop.abort();
+          return;
+        }
+        if (stop.signal.aborted) return;
+        const next = nextRunTime(schedule, started, Date.now());
+        logger.info({ run, exitCode: last, nextRun: new Date(next).toISOString() }, `scheduled run ${run} ended with exit code ${last}; next run at ${new Date(next).toISOString()}`);
+      },
+      schedule,
+      { signal: stop.signal, onError: 'stop' },
+    );
+  } finally {
+    for (const s of STOP_SIGNALS) signals.off(s, onStop);
+  }
+  return last;
+}
+
+async function runOnce(options: RunOptions, io: RunnerIO, logger: Logger): Promise<number> {
   try {
     return await runChecked(options, io, logger);
   } catch (error) {

@@ -56,19 +56,4 @@ export {
   type SourceCustomer,
   type SourceProduct,
 } from './quality.js';
-export {
-  parseSchedule,
-  parseInterval,
-  parseCron,
-  nextCronTime,
-  nextRunTime,
-  runOnSchedule,
-  abortableSleep,
-  MIN_INTERVAL_MS,
-  CRON_SEARCH_YEARS,
-  type Schedule,
-  type IntervalSchedule,
-  type CronSchedule,
-  type RunOnScheduleOptions,
-} from './schedule.js';
 export { runTrainingSet, scheduleTrainingSet, type RunTrainingSetOptions } from './run.js';

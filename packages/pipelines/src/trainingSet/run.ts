@@ -2,11 +2,10 @@
  * Running the training-set builder from code: once (`runTrainingSet`), or
  * on a schedule (`scheduleTrainingSet`, `--every 1d` or a cron expression).
  */
-import { StreamEnvironment, type Logger } from '@tributary/core';
+import { StreamEnvironment, parseSchedule, runOnSchedule, type Logger, type RunOnScheduleOptions, type Schedule } from '@tributary/core';
 import { buildTrainingSet, type TrainingSetOptions } from './builder.js';
 import { toTrainingSetOptions, trainingSetConfigSchema, type TrainingSetConfigInput } from './config.js';
 import type { TrainingSetManifest } from './manifest.js';
-import { parseSchedule, runOnSchedule, type RunOnScheduleOptions, type Schedule } from './schedule.js';
 
 /** Options of {@link runTrainingSet}. */
 export interface RunTrainingSetOptions {

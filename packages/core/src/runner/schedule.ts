@@ -1,8 +1,8 @@
 /**
- * Scheduling for batch jobs such as the training-set builder: a fixed
- * interval (`--every 1d`, `6h`, `30m`) or a 5-field cron expression
- * (`0 3 * * *`), and `runOnSchedule`, which runs a function on it until
- * aborted. Runs never overlap: the next one is planned when the previous
+ * Scheduling for batch jobs (`tributary run … --every 1d`, the training-set
+ * builder): a fixed interval (`1d`, `6h`, `30m`) or a 5-field cron
+ * expression (`0 3 * * *`), and `runOnSchedule`, which runs a function on
+ * it until aborted. Runs never overlap: the next one is planned when the previous
  * one has ended. No dependency: the cron parser is the small one below.
  *
  * ```ts
