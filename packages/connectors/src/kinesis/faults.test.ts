@@ -3,8 +3,6 @@
 // a real client: every call not faulted goes to kinesalite unchanged.
 import {
   AccessDeniedException,
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
   ExpiredIteratorException,
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -19,33 +17,26 @@ import {
   type GetShardIteratorCommandOutput,
 } from '@aws-sdk/client-kinesis';
 import { StreamEnvironment, WatermarkStrategy, silentLogger } from '@tributary/core';
+import { waitUntil } from '@tributary/core/testing';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAwsClientConfig } from '../local/clientConfig.js';
-import { startLocalKinesis, type LocalKinesis } from '../local/kinesis.js';
 import { KinesisError } from './errors.js';
 import { KinesisSource } from './source.js';
+import { createTestStream, startKinesisTestServer, type KinesisTestServer } from './testing.js';
 
-let kinesis: LocalKinesis;
+let kinesis: KinesisTestServer;
 let real: KinesisClient;
-let streams = 0;
 
 beforeAll(async () => {
-  kinesis = await startLocalKinesis();
-  real = new KinesisClient(localAwsClientConfig('kinesis', kinesis.endpoint));
+  kinesis = await startKinesisTestServer();
+  real = kinesis.client;
 }, 30_000);
 
-afterAll(async () => {
-  real.destroy();
-  await kinesis.stop();
-}, 30_000);
+afterAll(() => kinesis.stop(), 30_000);
 
 async function createStream(shards: number, records: number): Promise<string> {
-  const name = `faults-${++streams}`;
-  await real.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  while ((await real.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') {
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const name = await createTestStream(real, 'faults', shards);
   for (let i = 0; i < records; i += 500) {
     const batch = Array.from({ length: Math.min(500, records - i) }, (_, j) => ({
       Data: new TextEncoder().encode(JSON.stringify({ key: `k${(i + j) % 10}`, seq: Math.floor((i + j) / 10) })),
@@ -106,14 +97,6 @@ function faultyClient(fault: (shardId: string, n: number) => Error | undefined):
 const throttled = (): Error => new ProvisionedThroughputExceededException({ message: 'Rate exceeded for shard', $metadata: { httpStatusCode: 400 } });
 const expired = (): Error => new ExpiredIteratorException({ message: 'Iterator expired', $metadata: { httpStatusCode: 400 } });
 
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('KinesisSource under faults', { timeout: 60_000 }, () => {
   it('backs off on throttling, refreshes expired iterators after the last record read, and loses or repeats nothing', async () => {
     const stream = await createStream(2, 400);
@@ -131,7 +114,7 @@ describe('KinesisSource under faults', { timeout: 60_000 }, () => {
         out.push(v);
       });
     const job = env.execute('faults');
-    await waitFor(() => out.length >= 400, 30_000, 'every record');
+    await waitUntil(() => out.length >= 400, 30_000, 'every record');
     await new Promise((r) => setTimeout(r, 300));
     job.done.catch(() => undefined);
     await job.cancel();

@@ -1,6 +1,4 @@
 import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   KinesisClient,
@@ -17,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SinkDeadLetter } from '../batching/AsyncSinkWriter.js';
 import { AsyncSinkError } from '../batching/errors.js';
 import { localAwsClientConfig } from '../local/clientConfig.js';
-import { startLocalKinesis, type LocalKinesis } from '../local/kinesis.js';
 import { PUT_RECORDS_MAX_RECORD_BYTES } from './options.js';
 import { KinesisSink } from './sink.js';
+import { createTestStream, startKinesisTestServer, type KinesisTestServer } from './testing.js';
 
 interface Order {
   readonly id: number;
@@ -27,28 +25,17 @@ interface Order {
   readonly note?: string;
 }
 
-let kinesis: LocalKinesis;
+let kinesis: KinesisTestServer;
 let client: KinesisClient;
-let streams = 0;
 
 beforeAll(async () => {
-  kinesis = await startLocalKinesis();
-  client = new KinesisClient(localAwsClientConfig('kinesis', kinesis.endpoint));
+  kinesis = await startKinesisTestServer();
+  client = kinesis.client;
 }, 30_000);
 
-afterAll(async () => {
-  client.destroy();
-  await kinesis.stop();
-}, 30_000);
+afterAll(() => kinesis.stop(), 30_000);
 
-async function createStream(shards: number): Promise<string> {
-  const name = `sink-test-${++streams}`;
-  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  while ((await client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') {
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return name;
-}
+const createStream = (shards: number): Promise<string> => createTestStream(client, 'sink-test', shards);
 
 /** Everything in the stream, by a plain loop over GetRecords. */
 async function readAll(stream: string): Promise<_Record[]> {

@@ -2,8 +2,6 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
   KinesisClient,
   MergeShardsCommand,
   PutRecordsCommand,
@@ -16,17 +14,15 @@ import {
   TumblingEventTimeWindows,
   WatermarkStrategy,
   silentLogger,
-  type Committer,
   type JobHandle,
-  type TwoPhaseCommitSink,
-  type TwoPhaseCommitSinkWriter,
 } from '@tributary/core';
+import { ExactlyOnceTestSink, waitUntil } from '@tributary/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAwsClientConfig } from '../local/clientConfig.js';
-import { startLocalKinesis, type LocalKinesis } from '../local/kinesis.js';
 import { kinesisSourceWithDeadLetters } from './deadLetters.js';
 import { KinesisError } from './errors.js';
 import { KinesisSource } from './source.js';
+import { createTestStream, startKinesisTestServer, type KinesisTestServer } from './testing.js';
 
 interface Event {
   readonly key: string;
@@ -34,27 +30,17 @@ interface Event {
   readonly ts?: number;
 }
 
-let kinesis: LocalKinesis;
+let kinesis: KinesisTestServer;
 let client: KinesisClient;
-/** Commands the test client's and sources' calls, by name (counted by a middleware on clients we build). */
-let streamCounter = 0;
 
 beforeAll(async () => {
-  kinesis = await startLocalKinesis();
-  client = new KinesisClient(localAwsClientConfig('kinesis', kinesis.endpoint));
+  kinesis = await startKinesisTestServer();
+  client = kinesis.client;
 }, 30_000);
 
-afterAll(async () => {
-  client.destroy();
-  await kinesis.stop();
-}, 30_000);
+afterAll(() => kinesis.stop(), 30_000);
 
-async function createStream(shards: number): Promise<string> {
-  const name = `source-test-${++streamCounter}`;
-  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
-  await waitFor(async () => (await client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.StreamStatus === 'ACTIVE');
-  return name;
-}
+const createStream = (shards: number): Promise<string> => createTestStream(client, 'source-test', shards);
 
 /** Puts records (in order, 500 per request); returns the shard and sequence number of each. */
 async function put(stream: string, entries: PutRecordsRequestEntry[]): Promise<Array<{ shardId: string; sequenceNumber: string }>> {
@@ -74,14 +60,6 @@ const entry = (e: Event, hashKey?: string): PutRecordsRequestEntry => ({ Data: j
 /** Explicit hash keys that land in the first and the second half of the hash range (shard 0 and 1 of a 2-shard stream). */
 const FIRST_HALF = '1';
 const SECOND_HALF = (2n ** 127n + 1n).toString();
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function stop(job: JobHandle): Promise<void> {
   job.done.catch(() => undefined);
@@ -108,42 +86,6 @@ function byKey(values: readonly Event[]): Map<string, number[]> {
   return map;
 }
 
-/** An in-memory exactly-once sink: records become visible when their checkpoint completes (idempotent commits). */
-function memorySink<T>(committed: T[], written: { count: number }): TwoPhaseCommitSink<T, string> {
-  const staged = new Map<string, T[]>();
-  let txn = 0;
-  return {
-    kind: 'two-phase-commit',
-    createWriter(ctx): TwoPhaseCommitSinkWriter<T, string> {
-      let current: T[] = [];
-      return {
-        write(value) {
-          written.count++;
-          current.push(value);
-        },
-        preCommit(checkpointId) {
-          const id = `${ctx.subtaskIndex}-${checkpointId}-${txn++}`;
-          staged.set(id, current);
-          current = [];
-          return [id];
-        },
-      };
-    },
-    createCommitter(): Committer<string> {
-      return {
-        async commit(ids) {
-          for (const id of ids) {
-            const records = staged.get(id);
-            if (records === undefined) continue;
-            committed.push(...records);
-            staged.delete(id);
-          }
-        },
-      };
-    },
-  };
-}
-
 describe('KinesisSource against kinesalite', { timeout: 60_000 }, () => {
   it('reads from TRIM_HORIZON: every record once, in order per key, timestamped with its arrival time', async () => {
     const stream = await createStream(2);
@@ -159,7 +101,7 @@ describe('KinesisSource against kinesalite', { timeout: 60_000 }, () => {
         out.push({ value, timestamp });
       });
     const job = env.execute('trim horizon');
-    await waitFor(() => out.length >= input.length, 20_000, 'all records');
+    await waitUntil(() => out.length >= input.length, 20_000, 'all records');
     await new Promise((r) => setTimeout(r, 300));
     await stop(job);
     expect(out.length).toBe(input.length);
@@ -181,7 +123,7 @@ describe('KinesisSource against kinesalite', { timeout: 60_000 }, () => {
         out.push(v);
       });
       const job = env.execute(`run ${run}`);
-      await waitFor(() => out.length >= 20, 10_000, `run ${run}`);
+      await waitUntil(() => out.length >= 20, 10_000, `run ${run}`);
       await stop(job);
       expect(out.length).toBe(20);
     }
@@ -198,10 +140,10 @@ describe('KinesisSource against kinesalite', { timeout: 60_000 }, () => {
       out.push(v);
     });
     const job = env.execute('latest');
-    await waitFor(() => (calls.get('GetRecordsCommand') ?? 0) >= 2, 10_000, 'both shards polled');
+    await waitUntil(() => (calls.get('GetRecordsCommand') ?? 0) >= 2, 10_000, 'both shards polled');
     const fresh = events(4, 5);
     await put(stream, fresh.map((e) => entry(e)));
-    await waitFor(() => out.length >= fresh.length, 10_000, 'new records');
+    await waitUntil(() => out.length >= fresh.length, 10_000, 'new records');
     await new Promise((r) => setTimeout(r, 300));
     await stop(job);
     expect(out).toEqual(expect.arrayContaining(fresh));
@@ -225,7 +167,7 @@ describe('KinesisSource against kinesalite', { timeout: 60_000 }, () => {
       out.push(v);
     });
     const job = env.execute('at timestamp');
-    await waitFor(() => out.length >= late.length, 10_000, 'late records');
+    await waitUntil(() => out.length >= late.length, 10_000, 'late records');
     await new Promise((r) => setTimeout(r, 300));
     await stop(job);
     expect([...out].sort((a, b) => a.key.localeCompare(b.key) || a.seq - b.seq)).toEqual([...late].sort((a, b) => a.key.localeCompare(b.key) || a.seq - b.seq));
@@ -258,18 +200,18 @@ describe('KinesisSource against kinesalite', { timeout: 60_000 }, () => {
       });
     const job = env.execute('watermarks');
     // Both shards read: watermark = min(899, 10_899) = 899, so no window is complete yet.
-    await waitFor(() => seen >= 20, 10_000, 'both shards read');
+    await waitUntil(() => seen >= 20, 10_000, 'both shards read');
     await new Promise((r) => setTimeout(r, 100));
     expect(fired).toEqual([]);
     // Shard 0 moves to 20_000: the watermark becomes min(19_999, 10_899) → [0, 1000) fires, [10_000, 11_000) does not.
     await put(stream, [entry({ key: 'a', seq: 10, ts: 20_000 }, FIRST_HALF)]);
-    await waitFor(() => fired.length >= 1, 5_000, 'window [0, 1000)');
+    await waitUntil(() => fired.length >= 1, 5_000, 'window [0, 1000)');
     expect(fired).toEqual([{ window: 0, count: 10 }]);
     // Shard 1 gets nothing more: once idle, it no longer holds the watermark, and [10_000, 11_000) fires.
     // Shard 0 keeps getting records so that it stays active.
     const keepAlive = setInterval(() => void put(stream, [entry({ key: 'a', seq: 11, ts: 20_001 }, FIRST_HALF)]), 300);
     try {
-      await waitFor(() => fired.length >= 2, 10_000, 'window [10_000, 11_000) after idleness');
+      await waitUntil(() => fired.length >= 2, 10_000, 'window [10_000, 11_000) after idleness');
     } finally {
       clearInterval(keepAlive);
     }
@@ -301,7 +243,7 @@ describe('KinesisSource against kinesalite', { timeout: 60_000 }, () => {
       letters.push({ ...l.record, data: [...l.record.data], reason: l.reason, operator: l.operator });
     });
     const job = env.execute('dead letters');
-    await waitFor(() => ok.length >= good.length && letters.length >= 2, 10_000, 'records and dead letters');
+    await waitUntil(() => ok.length >= good.length && letters.length >= 2, 10_000, 'records and dead letters');
     const deadLetterCount = job
       .metrics()
       .filter((m) => m.operator === 'orders: deserialize')
@@ -338,7 +280,7 @@ describe('KinesisSource against kinesalite', { timeout: 60_000 }, () => {
     await put(stream, first.map((e) => entry(e)));
     const dir = await mkdtemp(join(tmpdir(), 'tributary-kinesis-'));
     const committed: Event[] = [];
-    const build = (written: { count: number }, restoreFrom?: string): StreamEnvironment => {
+    const build = (sink: ExactlyOnceTestSink<Event>, restoreFrom?: string): StreamEnvironment => {
       const env = StreamEnvironment.create({
         parallelism: 2,
         checkpointDir: dir,
@@ -349,13 +291,13 @@ describe('KinesisSource against kinesalite', { timeout: 60_000 }, () => {
       env
         .fromSource(new KinesisSource<Event>({ stream, client, startPosition: 'TRIM_HORIZON', maxRecordsPerCall: 40 }), WatermarkStrategy.noWatermarks(), 'kinesis')
         .uid('kinesis')
-        .sinkTo(memorySink(committed, written))
+        .sinkTo(sink)
         .uid('sink');
       return env;
     };
-    const written1 = { count: 0 };
-    const job1 = build(written1).execute('before');
-    await waitFor(() => written1.count >= 200, 20_000, 'part of the input');
+    const sink1 = new ExactlyOnceTestSink(committed);
+    const job1 = build(sink1).execute('before');
+    await waitUntil(() => sink1.written() >= 200, 20_000, 'part of the input');
     const savepoint = await job1.stopWithSavepoint();
     const afterFirst = committed.length;
     expect(afterFirst).toBeGreaterThan(0);
@@ -363,9 +305,9 @@ describe('KinesisSource against kinesalite', { timeout: 60_000 }, () => {
     // More records arrive while the job is down.
     const second = events(20, 10, 40);
     await put(stream, second.map((e) => entry(e)));
-    const job2 = build({ count: 0 }, savepoint.location).execute('after');
+    const job2 = build(new ExactlyOnceTestSink(committed), savepoint.location).execute('after');
     const total = first.length + second.length;
-    await waitFor(() => committed.length >= total, 30_000, 'every record committed');
+    await waitUntil(() => committed.length >= total, 30_000, 'every record committed');
     await new Promise((r) => setTimeout(r, 500));
     await stop(job2);
     expect(committed.length).toBe(total);
@@ -394,10 +336,10 @@ describe('KinesisSource against kinesalite', { timeout: 60_000 }, () => {
         if (++seen === 300 && failures-- > 0) throw new Error('injected failure');
         return e;
       })
-      .sinkTo(memorySink(committed, { count: 0 }))
+      .sinkTo(new ExactlyOnceTestSink(committed))
       .uid('sink');
     const job = env.execute('restart');
-    await waitFor(() => committed.length >= input.length, 30_000, 'every record committed');
+    await waitUntil(() => committed.length >= input.length, 30_000, 'every record committed');
     await new Promise((r) => setTimeout(r, 300));
     expect(job.restarts()).toBe(1);
     await stop(job);
@@ -431,7 +373,7 @@ describe('KinesisSource against kinesalite', { timeout: 60_000 }, () => {
     // Merge them back: shard 3, with two parents.
     await client.send(new MergeShardsCommand({ StreamName: stream, ShardToMerge: 'shardId-000000000001', AdjacentShardToMerge: 'shardId-000000000002' }));
     await putRounds(5);
-    await waitFor(() => out.length >= KEYS * round, 20_000, 'every record');
+    await waitUntil(() => out.length >= KEYS * round, 20_000, 'every record');
     await new Promise((r) => setTimeout(r, 500));
     await stop(job);
     sourceClient.destroy();

@@ -3,34 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamEnvironment, WatermarkStrategy, silentLogger } from '@tributary/core';
+import { waitUntil } from '@tributary/core/testing';
 import { openSqlClient } from './connect.js';
 import type { SqlClient } from './dialects/dialect.js';
 import { rdsIncrementalSource } from './incrementalSource.js';
-import type { RdsConnectionOptions, RdsRow } from './options.js';
-import { MYSQL_TEST_CONNECTION, POSTGRES_TEST_CONNECTION, committingSink, insertRows, shouldRunAgainst, uniqueTableName } from './testing.js';
+import type { RdsRow } from './options.js';
+import { committingSink, insertRows, uniqueTableName, rdsTestTargets } from './testing.js';
 
+const [mariadb, postgres] = await rdsTestTargets();
 const targets = [
   {
-    name: 'MariaDB',
-    conn: { dialect: 'mysql', connection: MYSQL_TEST_CONNECTION } as RdsConnectionOptions,
-    run: await shouldRunAgainst(3306),
+    ...mariadb,
     timestampType: 'DATETIME(6)',
   },
   {
-    name: 'PostgreSQL',
-    conn: { dialect: 'postgres', connection: POSTGRES_TEST_CONNECTION } as RdsConnectionOptions,
-    run: await shouldRunAgainst(5432),
+    ...postgres,
     timestampType: 'TIMESTAMP(6)',
   },
 ];
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** Timestamps one microsecond apart within the same millisecond: a millisecond mark would re-read or skip them. */
 const T1 = '2024-01-01 10:00:00.000100';
@@ -72,7 +62,7 @@ describe.each(targets)('rdsIncrementalSource on $name', ({ conn, run, timestampT
     });
     const job = env.execute('feed');
     try {
-      await until(() => seen.length >= 8, 'the first 8 rows');
+      await waitUntil(() => seen.length >= 8, 20_000, 'the first 8 rows');
       expect(seen).toEqual(['new-1', 'new-2', 'new-3', 'new-4', 'new-5', 'new-6', 'new-7', 'new-8']);
       // New rows one microsecond after the mark (same millisecond), and an update that moves a row forward.
       await insertRows(admin, table, ['id', 'v', 'updated_at'], rows([10, 9], T3));
@@ -80,7 +70,7 @@ describe.each(targets)('rdsIncrementalSource on $name', ({ conn, run, timestampT
         'updated-3',
         T4,
       ]);
-      await until(() => seen.length >= 11, 'the new and updated rows');
+      await waitUntil(() => seen.length >= 11, 20_000, 'the new and updated rows');
       await new Promise((r) => setTimeout(r, 100)); // a few more polls: nothing else may arrive
       expect(seen.slice(8)).toEqual(['new-9', 'new-10', 'updated-3']);
       expect(source.metrics.records).toBe(11);
@@ -107,14 +97,14 @@ describe.each(targets)('rdsIncrementalSource on $name', ({ conn, run, timestampT
       return env;
     };
     const first = build().execute('first');
-    await until(() => source.metrics.records >= 10, 'the first rows');
+    await waitUntil(() => source.metrics.records >= 10, 20_000, 'the first rows');
     const savepoint = await first.stopWithSavepoint();
     expect([...committed].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 
     // While the job is down: rows tied with the mark (same updated_at, higher id) and later ones.
     await insertRows(admin, table, ['id', 'v', 'updated_at'], [...rows([11, 12], T1), ...rows([13], T2)]);
     const second = build(savepoint.location).execute('second');
-    await until(() => source.metrics.records >= 3, 'the rows inserted while down');
+    await waitUntil(() => source.metrics.records >= 3, 20_000, 'the rows inserted while down');
     await new Promise((r) => setTimeout(r, 100));
     await second.stopWithSavepoint();
     expect(source.metrics.records).toBe(3);
@@ -133,9 +123,9 @@ describe.each(targets)('rdsIncrementalSource on $name', ({ conn, run, timestampT
       });
     const job = env.execute('ids');
     try {
-      await until(() => seen.length >= 3, 'rows after the start mark');
+      await waitUntil(() => seen.length >= 3, 20_000, 'rows after the start mark');
       await insertRows(admin, table, ['id', 'v', 'updated_at'], rows([6], T1));
-      await until(() => seen.length >= 4, 'a new row');
+      await waitUntil(() => seen.length >= 4, 20_000, 'a new row');
       expect(seen).toEqual([3, 4, 5, 6]);
     } finally {
       await job.cancel();

@@ -5,18 +5,10 @@ import { openSqlClient } from './connect.js';
 import type { SqlClient } from './dialects/dialect.js';
 import { RdsError } from './errors.js';
 import { rdsLookup } from './lookup.js';
-import type { RdsConnectionOptions, RdsRow } from './options.js';
-import { MYSQL_TEST_CONNECTION, POSTGRES_TEST_CONNECTION, insertRows, observedPool, shouldRunAgainst, uniqueTableName } from './testing.js';
+import type { RdsRow } from './options.js';
+import { insertRows, observedPool, uniqueTableName, rdsTestTargets } from './testing.js';
 
-const targets = [
-  { name: 'MariaDB', dialect: 'mysql', conn: { dialect: 'mysql', connection: MYSQL_TEST_CONNECTION } as RdsConnectionOptions, run: await shouldRunAgainst(3306) },
-  {
-    name: 'PostgreSQL',
-    dialect: 'postgres',
-    conn: { dialect: 'postgres', connection: POSTGRES_TEST_CONNECTION } as RdsConnectionOptions,
-    run: await shouldRunAgainst(5432),
-  },
-] as const;
+const targets = await rdsTestTargets();
 
 const CALL = { signal: new AbortController().signal, attempt: 1 };
 

@@ -7,19 +7,12 @@ import { openSqlClient } from './connect.js';
 import type { SqlClient } from './dialects/dialect.js';
 import { rdsIncrementalSource } from './incrementalSource.js';
 import { combineNotifiers, loggerNotifier, snsNotifier, webhookNotifier, type SnsPublishInput } from './notifiers.js';
-import type { RdsConnectionOptions, RdsRow } from './options.js';
+import type { RdsRow } from './options.js';
 import { SchemaMismatchError, checkSchema, type SchemaChangeEvent, type SchemaChangeNotifier } from './schema.js';
 import { rdsSource } from './source.js';
-import { MYSQL_TEST_CONNECTION, POSTGRES_TEST_CONNECTION, insertRows, shouldRunAgainst, uniqueTableName } from './testing.js';
+import { insertRows, uniqueTableName, rdsTestTargets } from './testing.js';
 
-const targets = [
-  { name: 'MariaDB', conn: { dialect: 'mysql', connection: MYSQL_TEST_CONNECTION } as RdsConnectionOptions, run: await shouldRunAgainst(3306) },
-  {
-    name: 'PostgreSQL',
-    conn: { dialect: 'postgres', connection: POSTGRES_TEST_CONNECTION } as RdsConnectionOptions,
-    run: await shouldRunAgainst(5432),
-  },
-];
+const targets = await rdsTestTargets();
 
 const DECLARED = { customerNumber: 'INT', city: 'VARCHAR', creditLimit: 'DECIMAL' } as const;
 

@@ -5,9 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamEnvironment, WatermarkStrategy, silentLogger } from '@tributary/core';
 import { openSqlClient } from './connect.js';
 import type { SqlClient } from './dialects/dialect.js';
-import type { RdsConnectionOptions } from './options.js';
 import { rdsSource } from './source.js';
-import { MYSQL_TEST_CONNECTION, POSTGRES_TEST_CONNECTION, shouldRunAgainst, uniqueTableName } from './testing.js';
+import { uniqueTableName, rdsTestTargets } from './testing.js';
 
 const ROWS = 1_000_000;
 /** A fully materialised result of ROWS rows of this shape takes well over 150 MB of heap. */
@@ -17,17 +16,14 @@ const HEAP_BOUND_BYTES = 32 * 1024 * 1024;
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
+const [mariadb, postgres] = await rdsTestTargets();
 const targets = [
   {
-    name: 'MariaDB',
-    conn: { dialect: 'mysql', connection: MYSQL_TEST_CONNECTION } as RdsConnectionOptions,
-    run: await shouldRunAgainst(3306),
+    ...mariadb,
     fill: (t: string) => `INSERT INTO \`${t}\` SELECT seq, CONCAT('payload-', seq, '-', REPEAT('x', 40)) FROM seq_1_to_${ROWS}`,
   },
   {
-    name: 'PostgreSQL',
-    conn: { dialect: 'postgres', connection: POSTGRES_TEST_CONNECTION } as RdsConnectionOptions,
-    run: await shouldRunAgainst(5432),
+    ...postgres,
     fill: (t: string) => `INSERT INTO "${t}" SELECT g, 'payload-' || g || '-' || repeat('x', 40) FROM generate_series(1, ${ROWS}) g`,
   },
 ];

@@ -17,21 +17,14 @@ import {
   writeGate,
   stopMidInput,
   insertRows,
-  shouldRunAgainst,
   uniqueTableName,
+  rdsTestTargets,
 } from './testing.js';
 
 const ROWS = 2_000;
 const BIG = 2n ** 53n;
 
-const targets = [
-  { name: 'MariaDB', conn: { dialect: 'mysql', connection: MYSQL_TEST_CONNECTION } as RdsConnectionOptions, run: await shouldRunAgainst(3306) },
-  {
-    name: 'PostgreSQL',
-    conn: { dialect: 'postgres', connection: POSTGRES_TEST_CONNECTION } as RdsConnectionOptions,
-    run: await shouldRunAgainst(5432),
-  },
-];
+const targets = await rdsTestTargets();
 
 /** The rows of the test table: ids with gaps, decimals, BIGINTs beyond 2^53, NULLs. */
 function sampleRows(n: number): RdsRow[] {

@@ -1,13 +1,15 @@
 /**
  * Test support for the RDS connectors (used by their tests, not exported
  * from the package index): the loopback database servers of the dev
- * machine, a reachability probe honouring `REQUIRE_SERVICES=1` (missing
- * servers fail instead of skipping), PGlite behind its socket server, unique
- * table names, and an in-memory exactly-once sink for recovery tests.
+ * machine, PGlite behind its socket server, unique table names, and an
+ * in-memory exactly-once sink with write gates for recovery tests. The
+ * servers are test targets only when reachable or when `REQUIRE_SERVICES=1`
+ * (missing servers fail instead of skipping): see `shouldRunAgainst` in
+ * `@tributary/core/testing`.
  */
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
-import type { Committer, TwoPhaseCommitSink, TwoPhaseCommitSinkWriter } from '@tributary/core';
+import type { TwoPhaseCommitSink } from '@tributary/core';
+import { ExactlyOnceTestSink, shouldRunAgainst } from '@tributary/core/testing';
 import mysql from 'mysql2';
 import pg from 'pg';
 import type { SqlClient } from './dialects/dialect.js';
@@ -19,30 +21,21 @@ export const MYSQL_TEST_CONNECTION = { host: '127.0.0.1', port: 3306, user: 'roo
 /** PostgreSQL on the dev machine: trust authentication, database `test`. */
 export const POSTGRES_TEST_CONNECTION = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' } as const;
 
-/** True when REQUIRE_SERVICES=1: a database that cannot be reached fails the tests instead of skipping them. */
-export const SERVICES_REQUIRED = process.env['REQUIRE_SERVICES'] === '1';
-
-/** Whether a TCP port on 127.0.0.1 accepts connections within `timeoutMs`. */
-export function isPortOpen(port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+/** One of the dev machine's database servers, as a target for `describe.each`. */
+export interface RdsTestTarget {
+  readonly name: 'MariaDB' | 'PostgreSQL';
+  readonly dialect: RdsDialectName;
+  readonly conn: RdsConnectionOptions;
+  /** Whether to run the tests against it (see `shouldRunAgainst` in @tributary/core/testing). */
+  readonly run: boolean;
 }
 
-/**
- * Whether tests against a server should run: true when it is reachable;
- * false (skip) when it is not, unless REQUIRE_SERVICES=1 — then true, so the
- * tests run and fail on the unreachable server.
- */
-export async function shouldRunAgainst(port: number): Promise<boolean> {
-  return (await isPortOpen(port)) || SERVICES_REQUIRED;
+/** MariaDB and PostgreSQL on the dev machine (in that order), each probed now for whether its tests should run. */
+export async function rdsTestTargets(): Promise<[RdsTestTarget, RdsTestTarget]> {
+  return [
+    { name: 'MariaDB', dialect: 'mysql', conn: { dialect: 'mysql', connection: MYSQL_TEST_CONNECTION }, run: await shouldRunAgainst(MYSQL_TEST_CONNECTION.port) },
+    { name: 'PostgreSQL', dialect: 'postgres', conn: { dialect: 'postgres', connection: POSTGRES_TEST_CONNECTION }, run: await shouldRunAgainst(POSTGRES_TEST_CONNECTION.port) },
+  ];
 }
 
 /** A fresh table name (letters, digits, underscore) for one test. */
@@ -115,56 +108,26 @@ export function writeGate(after: number): WriteGate {
 }
 
 /**
- * An exactly-once in-memory sink: records are staged per checkpoint and
- * appended to `committed` only when the checkpoint completes (idempotently),
- * so `committed` holds exactly what a recovered job must have produced.
- * With `pauseEvery: n`, every n-th write waits a millisecond (backpressure),
- * which slows the job down; with `gates`, the job holds at given records
- * until the test opens them — a savepoint taken then is surely mid-input.
+ * An exactly-once in-memory sink ({@link ExactlyOnceTestSink}): records are
+ * staged per checkpoint and appended to `committed` only when the checkpoint
+ * completes (idempotently), so `committed` holds exactly what a recovered job
+ * must have produced. With `pauseEvery: n`, every n-th write of a writer
+ * waits a millisecond (backpressure), which slows the job down; with `gates`,
+ * the job holds at given records until the test opens them — a savepoint
+ * taken then is surely mid-input.
  */
 export function committingSink<T>(committed: T[], options: { readonly pauseEvery?: number; readonly gates?: readonly WriteGate[] } = {}): TwoPhaseCommitSink<T, string> {
-  const staged = new Map<string, T[]>();
-  let txn = 0;
-  let total = 0;
-  return {
-    kind: 'two-phase-commit',
-    createWriter(ctx): TwoPhaseCommitSinkWriter<T, string> {
-      let current: T[] = [];
-      let writes = 0;
-      return {
-        write(value) {
-          current.push(value);
-          writes++;
-          total++;
-          for (const gate of options.gates ?? []) {
-            const held = gate.hold(total);
-            if (held !== undefined) return held;
-          }
-          // Backpressure now and then, so that a test can stop the job mid-input.
-          if (options.pauseEvery !== undefined && writes % options.pauseEvery === 0) return new Promise<void>((resolve) => setTimeout(resolve, 1));
-          return undefined;
-        },
-        preCommit(checkpointId) {
-          const id = `${ctx.subtaskIndex}-${checkpointId}-${txn++}`;
-          staged.set(id, current);
-          current = [];
-          return [id];
-        },
-      };
+  return new ExactlyOnceTestSink(committed, {
+    onWrite: (_value, { total, byWriter }) => {
+      for (const gate of options.gates ?? []) {
+        const held = gate.hold(total);
+        if (held !== undefined) return held;
+      }
+      // Backpressure now and then, so that a test can stop the job mid-input.
+      if (options.pauseEvery !== undefined && byWriter % options.pauseEvery === 0) return new Promise<void>((resolve) => setTimeout(resolve, 1));
+      return undefined;
     },
-    createCommitter(): Committer<string> {
-      return {
-        async commit(ids) {
-          for (const id of ids) {
-            const records = staged.get(id);
-            if (records === undefined) continue;
-            committed.push(...records);
-            staged.delete(id);
-          }
-        },
-      };
-    },
-  };
+  });
 }
 
 /** Inserts rows (objects with the given columns) in multi-row parameterised statements of `chunk` rows. */

@@ -6,19 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamEnvironment, WatermarkStrategy, silentLogger, type DeadLetter, type Logger, type Source } from '@tributary/core';
 import { openSqlClient } from './connect.js';
 import type { SqlClient } from './dialects/dialect.js';
-import type { RdsConnectionOptions, RdsRow } from './options.js';
+import type { RdsRow } from './options.js';
 import { rdsUpsertSink } from './upsertSink.js';
-import { MYSQL_TEST_CONNECTION, POSTGRES_TEST_CONNECTION, observedPool, shouldRunAgainst, uniqueTableName } from './testing.js';
+import { POSTGRES_TEST_CONNECTION, observedPool, uniqueTableName, rdsTestTargets } from './testing.js';
 
-const targets = [
-  { name: 'MariaDB', dialect: 'mysql', conn: { dialect: 'mysql', connection: MYSQL_TEST_CONNECTION } as RdsConnectionOptions, run: await shouldRunAgainst(3306) },
-  {
-    name: 'PostgreSQL',
-    dialect: 'postgres',
-    conn: { dialect: 'postgres', connection: POSTGRES_TEST_CONNECTION } as RdsConnectionOptions,
-    run: await shouldRunAgainst(5432),
-  },
-] as const;
+const targets = await rdsTestTargets();
 
 interface Item {
   readonly id: number;

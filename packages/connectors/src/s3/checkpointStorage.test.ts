@@ -1,17 +1,17 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CHECKPOINT_FORMAT_VERSION, silentLogger, StreamEnvironment, WatermarkStrategy, type CheckpointData, type Source, type SourceSplit } from '@tributary/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../local/index.js';
+import type { LocalStack } from '../local/index.js';
 import { S3CheckpointStorage } from './checkpointStorage.js';
+import { createTestBucket, startLocalS3Stack } from './testing.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 let stack: LocalStack;
 let s3: S3Client;
-let buckets = 0;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ kinesis: false, firehose: false, postgres: false });
+  stack = await startLocalS3Stack();
   s3 = stack.clients.s3;
 }, 60_000);
 afterAll(async () => {
@@ -19,8 +19,7 @@ afterAll(async () => {
 });
 
 async function newStorage(prefix = 'checkpoints/job'): Promise<S3CheckpointStorage> {
-  const bucket = `ckpt-${buckets++}-${Date.now() % 100_000}`;
-  await stack.createBucket(bucket);
+  const bucket = await createTestBucket(stack, 'ckpt');
   return new S3CheckpointStorage({ client: s3, bucket, prefix, logger: silentLogger });
 }
 

@@ -29,12 +29,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { parquet } from '../formats/parquetFormat.js';
 import { parquetjsLiteWriter } from '../formats/parquetjsWriter.js';
-import { startLocalStack, type LocalStack } from '../local/index.js';
+import type { LocalStack } from '../local/index.js';
 import { S3CheckpointStorage } from './checkpointStorage.js';
 import type { S3Committable } from './multipartFile.js';
 import { MIN_PART_BYTES } from './options.js';
 import { combinePartitioning, eventTimePartitioning, fieldPartitioning } from './partitioning.js';
 import { s3FileSink, type S3SinkDeadLetter } from './sink.js';
+import { createTestBucket, startLocalS3Stack } from './testing.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -42,10 +43,9 @@ let stack: LocalStack;
 let s3: S3Client;
 let duck: DuckDBInstance;
 let dir: string;
-let buckets = 0;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ kinesis: false, firehose: false, postgres: false });
+  stack = await startLocalS3Stack();
   s3 = stack.clients.s3;
   duck = await DuckDBInstance.create(':memory:');
   dir = await mkdtemp(join(tmpdir(), 'tributary-s3-sink-'));
@@ -56,11 +56,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function newBucket(): Promise<string> {
-  const bucket = `sink-${buckets++}-${Date.now() % 100_000}`;
-  await stack.createBucket(bucket);
-  return bucket;
-}
+const newBucket = (): Promise<string> => createTestBucket(stack, 'sink');
 
 const context = (subtaskIndex = 0, parallelism = 1, now = (): number => 0): SinkWriterContext => ({ subtaskIndex, parallelism, sinkName: 's3 sink', now });
 

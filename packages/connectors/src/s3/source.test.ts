@@ -6,30 +6,26 @@ import { textFormat } from '../formats/fileFormat.js';
 import { parquet, writeParquet } from '../formats/parquetFormat.js';
 import { parquetReader } from '../formats/parquetReader.js';
 import { csvReader, jsonLinesReader, type FileReadFormat } from '../formats/readFormat.js';
-import { startLocalStack, type LocalStack } from '../local/index.js';
+import type { LocalStack } from '../local/index.js';
 import { S3CheckpointStorage } from './checkpointStorage.js';
 import { s3FileSink } from './sink.js';
 import { s3Source, type S3SourceDeadLetter, type S3Split } from './source.js';
+import { createTestBucket, startLocalS3Stack } from './testing.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 let stack: LocalStack;
 let s3: S3Client;
-let buckets = 0;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ kinesis: false, firehose: false, postgres: false });
+  stack = await startLocalS3Stack();
   s3 = stack.clients.s3;
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();
 });
 
-async function newBucket(): Promise<string> {
-  const bucket = `source-${buckets++}-${Date.now() % 100_000}`;
-  await stack.createBucket(bucket);
-  return bucket;
-}
+const newBucket = (): Promise<string> => createTestBucket(stack, 'source');
 
 async function put(bucket: string, key: string, body: string | Uint8Array): Promise<void> {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '../testing/waitUntil.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const cli = 'packages/core/src/runner/cli.ts';
@@ -43,14 +44,6 @@ function configFile(content: unknown): string {
   const path = join(mkdtempSync(join(tmpdir(), 'tributary-cli-')), 'config.json');
   writeFileSync(path, JSON.stringify(content));
   return path;
-}
-
-async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe.concurrent('tributary CLI', () => {
@@ -156,10 +149,10 @@ describe.concurrent('tributary CLI', () => {
   it('stops with a savepoint on SIGTERM and exits 0; `tributary savepoint` triggers one', { timeout: TIMEOUT }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tributary-cli-chk-'));
     const r = await tributary(['run', ticker, '--checkpoint-dir', dir, '--status-interval', '200ms'], async (pid, stderr) => {
-      await until(() => stderr().includes('[status] '));
+      await waitUntil(() => stderr().includes('[status] '), 20_000);
       const sent = await tributary(['savepoint', String(pid)]);
       expect(sent).toMatchObject({ code: 0, stdout: `sent SIGUSR2 to ${pid}: the runner takes a savepoint and logs its location\n` });
-      await until(() => stderr().includes('savepoint written to'));
+      await waitUntil(() => stderr().includes('savepoint written to'), 20_000);
       process.kill(pid, 'SIGTERM');
     });
     expect(r.code).toBe(0);

@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { OperatorMetricsSnapshot } from '../metrics/OperatorMetrics.js';
+import { operatorMetricsSnapshot as snapshot } from '../metrics/fixtures.js';
 import { escapeHelp, escapeLabelValue, formatSampleValue, renderPrometheus } from './prometheus.js';
-
-function snapshot(over: Partial<OperatorMetricsSnapshot>): OperatorMetricsSnapshot {
-  return {
-    operator: 'Map',
-    uid: undefined,
-    subtask: 0,
-    recordsIn: 0,
-    recordsOut: 0,
-    deadLetters: 0,
-    lateRecords: 0,
-    watermark: Number.NEGATIVE_INFINITY,
-    watermarkLagMs: undefined,
-    backpressureMs: 0,
-    recordsInPerSecond: 0,
-    latencyMs: { count: 0, p50: 0, p99: 0, max: 0 },
-    ...over,
-  };
-}
 
 describe('Prometheus rendering', () => {
   it('escapes label values and help text', () => {

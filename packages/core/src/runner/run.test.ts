@@ -9,6 +9,7 @@ import { createLogger } from './logger.js';
 import type { MetricsServer } from './metricsServer.js';
 import { restoreFailureOf, runPipeline, storageDirOf, type RunOptions } from './run.js';
 import { parseSchedule } from './schedule.js';
+import { waitUntil } from '../testing/waitUntil.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const wordCount = join(fixtures, 'wordCount.pipeline.ts');
@@ -45,14 +46,6 @@ function harness() {
     server: () => server,
     run: (options: RunOptions) => runPipeline(options, io),
   };
-}
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 function configFile(content: unknown): string {
@@ -93,7 +86,7 @@ describe('runPipeline', () => {
     const h = harness();
     const every = parseSchedule('1s');
     const running = h.run({ module: wordCount, config: configFile({ words: ['spring', 'spring'], sink: { print: false } }), statusInterval: 0, every });
-    await until(() => h.logs().filter((l) => l.msg === "pipeline 'word-count' finished").length >= 2, 10_000);
+    await waitUntil(() => h.logs().filter((l) => l.msg === "pipeline 'word-count' finished").length >= 2, 10_000);
     h.signal('SIGTERM');
     expect(await running).toBe(0);
     const runs = h.logs().filter((l) => l.msg.startsWith('scheduled run ') && l.msg.includes('starting'));
@@ -103,7 +96,7 @@ describe('runPipeline', () => {
 
     const failing = harness();
     const stopped = failing.run({ module: wordCount, config: configFile({ words: ['bad'], failOn: 'bad', sink: { print: false } }), statusInterval: 0, every });
-    await until(() => failing.logs().filter((l) => l.msg === "pipeline 'word-count' failed").length >= 2, 10_000);
+    await waitUntil(() => failing.logs().filter((l) => l.msg === "pipeline 'word-count' failed").length >= 2, 10_000);
     failing.signal('SIGINT');
     expect(await stopped).toBe(1);
   }, 30_000);
@@ -134,13 +127,13 @@ describe('runPipeline', () => {
     const h = harness();
     const dir = mkdtempSync(join(tmpdir(), 'tributary-chk-'));
     const running = h.run({ module: ticker, checkpointDir: dir, checkpointInterval: 100, metricsPort: 0, statusInterval: 100 });
-    await until(() => h.server() !== undefined && h.stderr().includes('[status] '));
+    await waitUntil(() => h.server() !== undefined && h.stderr().includes('[status] '));
     const scrape = await (await fetch(`${h.server()?.url}/metrics`)).text();
     expect(scrape).toMatch(/^tributary_records_in_total\{job="ticker",operator="Sum",subtask="0",uid="sum"\} \d+$/m);
     expect(scrape).toContain('# TYPE tributary_checkpoints_completed_total counter');
 
     h.signal('SIGUSR2');
-    await until(() => h.logs().some((l) => l.msg.startsWith('savepoint written to')));
+    await waitUntil(() => h.logs().some((l) => l.msg.startsWith('savepoint written to')));
     h.signal('SIGTERM');
     expect(await running).toBe(0);
     const written = h.logs().filter((l) => l.msg.startsWith('savepoint written to'));
@@ -153,7 +146,7 @@ describe('runPipeline', () => {
     // Restore from the savepoint (its storage directory is derived from the path).
     const again = harness();
     const resumed = again.run({ module: ticker, fromCheckpoint: last, statusInterval: 0 });
-    await until(() => again.logs().some((l) => l.msg.includes('restored from savepoint')));
+    await waitUntil(() => again.logs().some((l) => l.msg.includes('restored from savepoint')));
     again.signal('SIGINT');
     expect(await resumed).toBe(0);
   });
@@ -162,7 +155,7 @@ describe('runPipeline', () => {
     const h = harness();
     const dir = mkdtempSync(join(tmpdir(), 'tributary-chk-'));
     const running = h.run({ module: ticker, checkpointDir: dir, statusInterval: 0 });
-    await until(() => h.logs().length > 0);
+    await waitUntil(() => h.logs().length > 0);
     h.signal('SIGTERM');
     h.signal('SIGTERM');
     expect(await running).toBe(130);
@@ -171,7 +164,7 @@ describe('runPipeline', () => {
   it('stops without a savepoint when there is no checkpoint dir', async () => {
     const h = harness();
     const running = h.run({ module: ticker, statusInterval: 0 });
-    await until(() => h.logs().length > 0);
+    await waitUntil(() => h.logs().length > 0);
     h.signal('SIGUSR2');
     h.signal('SIGINT');
     expect(await running).toBe(0);

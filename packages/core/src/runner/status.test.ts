@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckpointInfo } from '../checkpoint/CheckpointData.js';
+import { operatorMetricsSnapshot } from '../metrics/fixtures.js';
 import type { OperatorMetricsSnapshot } from '../metrics/OperatorMetrics.js';
 import { StreamEnvironment } from '../api/StreamEnvironment.js';
 import { StatusReporter } from './progress.js';
@@ -22,21 +23,7 @@ function sample(over: Partial<JobSample>): JobSample {
 }
 
 function metric(operator: string, over: Partial<OperatorMetricsSnapshot> = {}): OperatorMetricsSnapshot {
-  return {
-    operator,
-    uid: undefined,
-    subtask: 0,
-    recordsIn: 0,
-    recordsOut: 0,
-    deadLetters: 0,
-    lateRecords: 0,
-    watermark: Number.NEGATIVE_INFINITY,
-    watermarkLagMs: undefined,
-    backpressureMs: 0,
-    recordsInPerSecond: 0,
-    latencyMs: { count: 0, p50: 0, p99: 0, max: 0 },
-    ...over,
-  };
+  return operatorMetricsSnapshot({ operator, ...over });
 }
 
 /** A job whose counters the test sets. */

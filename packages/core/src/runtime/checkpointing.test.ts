@@ -19,7 +19,8 @@ import {
 } from '../index.js';
 import { RestartStrategies } from './restartStrategies.js';
 import { silentLogger } from './Logger.js';
-import type { Committer, TwoPhaseCommitSink, TwoPhaseCommitSinkWriter } from '../sinks/TwoPhaseCommitSink.js';
+import type { TwoPhaseCommitSink } from '../sinks/TwoPhaseCommitSink.js';
+import { ExactlyOnceTestSink } from '../testing/ExactlyOnceTestSink.js';
 import { TestClock } from '../testing/TestClock.js';
 
 /**
@@ -80,46 +81,6 @@ function sequence(options: {
   };
 }
 
-/** An in-memory exactly-once sink: staged per checkpoint, visible only after commit (idempotent). */
-function memorySink<T>(committed: T[], staged = new Map<string, T[]>(), commitDelayMs = 0): TwoPhaseCommitSink<T, string> {
-  let txn = 0;
-  const attempts = { current: 0 };
-  return {
-    kind: 'two-phase-commit',
-    createWriter(ctx): TwoPhaseCommitSinkWriter<T, string> {
-      let current: T[] = [];
-      return {
-        write(value) {
-          current.push(value);
-        },
-        preCommit(checkpointId) {
-          const id = `${ctx.subtaskIndex}-${checkpointId}-${txn++}`;
-          staged.set(id, current);
-          current = [];
-          return [id];
-        },
-      };
-    },
-    createCommitter(ctx): Committer<string> {
-      // A commit still in flight when its attempt dies must not land (a killed process would not finish it).
-      if (ctx.subtaskIndex === 0) attempts.current++;
-      const attempt = attempts.current;
-      return {
-        async commit(ids) {
-          if (commitDelayMs > 0) await new Promise((r) => setTimeout(r, commitDelayMs));
-          if (attempt !== attempts.current) return;
-          for (const id of ids) {
-            const records = staged.get(id);
-            if (records === undefined) continue; // already committed
-            committed.push(...records);
-            staged.delete(id);
-          }
-        },
-      };
-    },
-  };
-}
-
 class RunningCount implements KeyedProcessFunction<number, number, string> {
   private count!: ValueState<number>;
   open(ctx: RuntimeContext): void {
@@ -168,7 +129,7 @@ describe('checkpoints and recovery', () => {
         .keyBy((n) => n % 7)
         .process(new RunningCount())
         .uid('running-count')
-        .sinkTo(memorySink(out, new Map(), commitDelayMs));
+        .sinkTo(new ExactlyOnceTestSink(out, { commitDelayMs }));
       const job = env.execute('recovery');
       const result = await job;
       expect(result.status).toBe('finished');
@@ -197,7 +158,7 @@ describe('checkpoints and recovery', () => {
         .keyBy((n) => n % 11)
         .process(new RunningCount())
         .uid('running-count')
-        .sinkTo(memorySink(out))
+        .sinkTo(new ExactlyOnceTestSink(out))
         .uid('sink');
       return { env, out };
     };
@@ -237,7 +198,7 @@ describe('checkpoints and recovery', () => {
     const dir = await tempDir();
     const out: string[] = [];
     const env = StreamEnvironment.create({ parallelism: 1, checkpointInterval: 5, checkpointDir: dir, checkpointing: { retain: 5 }, logger: silentLogger });
-    env.fromSource(sequence({ count: 10_000, perPoll: 1, pauseMs: 1 }), WatermarkStrategy.noWatermarks(), 'seq').keyBy((n) => n % 5).process(new RunningCount()).uid('c').sinkTo(memorySink(out));
+    env.fromSource(sequence({ count: 10_000, perPoll: 1, pauseMs: 1 }), WatermarkStrategy.noWatermarks(), 'seq').keyBy((n) => n % 5).process(new RunningCount()).uid('c').sinkTo(new ExactlyOnceTestSink(out));
     const job = env.execute('to corrupt');
     while (job.checkpointStats().completed < 3) await new Promise((r) => setTimeout(r, 5));
     await job.cancel();
@@ -248,7 +209,7 @@ describe('checkpoints and recovery', () => {
     const logger = { ...silentLogger, warn: (_: object, msg?: string) => warnings.push(msg ?? '') };
     const resumed = StreamEnvironment.create({ parallelism: 1, checkpointDir: dir, restoreFrom: 'latest', logger });
     const resumedOut: string[] = [];
-    resumed.fromSource(sequence({ count: 10_000, perPoll: 100 }), WatermarkStrategy.noWatermarks(), 'seq').keyBy((n) => n % 5).process(new RunningCount()).uid('c').sinkTo(memorySink(resumedOut));
+    resumed.fromSource(sequence({ count: 10_000, perPoll: 100 }), WatermarkStrategy.noWatermarks(), 'seq').keyBy((n) => n % 5).process(new RunningCount()).uid('c').sinkTo(new ExactlyOnceTestSink(resumedOut));
     await resumed.execute('resumed');
     expect(warnings.some((w) => w.includes(latest) && /checksum|corrupt|truncated/.test(w))).toBe(true);
     // The restored state continues the counts of the previous checkpoint: no key starts again from 1.

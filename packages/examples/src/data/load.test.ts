@@ -1,32 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '@tributary/connectors/local';
+import { shouldRunAgainst } from '@tributary/core/testing';
 import { quoteIdentifier, RETAIL_TABLES } from './contracts.js';
 import { retailDataset, type RetailDataset, type RetailTableName } from './generator.js';
 import { COPY_BATCH_ROWS, csvLine, insertSql, loadRetailData, mysqlTarget, pgliteTarget, postgresTarget, type LoadOptions, type LoadProgress, type SqlTarget } from './load.js';
 
-/** True when REQUIRE_SERVICES=1: an unreachable database fails the tests instead of skipping them. */
-const SERVICES_REQUIRED = process.env['REQUIRE_SERVICES'] === '1';
-
-function isPortOpen(port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-const mysqlUp = (await isPortOpen(3306)) || SERVICES_REQUIRED;
-const postgresUp = (await isPortOpen(5432)) || SERVICES_REQUIRED;
+const mysqlUp = await shouldRunAgainst(3306);
+const postgresUp = await shouldRunAgainst(5432);
 const unique = (prefix: string): string => `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 
 const data = retailDataset({ customers: 1_500, seed: 21 });

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { StreamEnvironment, silentLogger, type Logger } from '@tributary/core';
+import { shouldRunAgainst } from '@tributary/core/testing';
 import { startLocalStack, type LocalStack } from '@tributary/connectors/local';
 import { openSqlClient, type RdsConnectionOptions, type RdsRow, type SqlClient } from '@tributary/connectors/rds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,21 +30,6 @@ const { DuckDBInstance } = createRequire(new URL('../../../connectors/package.js
   DuckDBInstance: { create(path: string): Promise<DuckInstance> };
 };
 
-const SERVICES_REQUIRED = process.env['REQUIRE_SERVICES'] === '1';
-function isPortOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-const reachable = async (port: number): Promise<boolean> => (await isPortOpen(port)) || SERVICES_REQUIRED;
-
 let stack: LocalStack;
 let duck: DuckInstance;
 let dir: string;
@@ -65,8 +50,8 @@ afterAll(async () => {
 
 const targets: Array<{ name: string; run: boolean; conn: () => RdsConnectionOptions }> = [
   { name: 'PGlite (local stack)', run: true, conn: () => ({ dialect: 'postgres', connection: { connectionString: stack.endpoints.postgres } }) },
-  { name: 'PostgreSQL', run: await reachable(5432), conn: () => ({ dialect: 'postgres', connection: { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' } }) },
-  { name: 'MariaDB', run: await reachable(3306), conn: () => ({ dialect: 'mysql', connection: { host: '127.0.0.1', port: 3306, user: 'root', database: 'test' } }) },
+  { name: 'PostgreSQL', run: await shouldRunAgainst(5432), conn: () => ({ dialect: 'postgres', connection: { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' } }) },
+  { name: 'MariaDB', run: await shouldRunAgainst(3306), conn: () => ({ dialect: 'mysql', connection: { host: '127.0.0.1', port: 3306, user: 'root', database: 'test' } }) },
 ];
 
 async function listKeys(s3: S3Client, prefix: string): Promise<string[]> {
