@@ -37,6 +37,7 @@ import {
   DEFAULT_Z_THRESHOLD,
 } from './spikes.js';
 import { DEFAULT_ALERTS_TABLE, DEFAULT_HOURLY_TABLE } from './tables.js';
+import { DEFAULT_WEBHOOK_TIMEOUT_MS } from './webhookSink.js';
 import { DEFAULT_VIEW_HOURS } from './dashboardQueries.js';
 
 const tableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, 'a plain table name (letters, digits, _ and $)');
@@ -96,6 +97,14 @@ export const salesDashboardConfigSchema = z
       .strictObject({
         kinesis: z.strictObject({ stream: z.string().min(1), ...aws }).optional(),
         firehose: z.strictObject({ deliveryStream: z.string().min(1), ...aws }).optional(),
+        /** One JSON POST per alert; header values (tokens) are never logged. */
+        webhook: z
+          .strictObject({
+            url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }),
+            headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/), z.string()).optional(),
+            timeoutMs: ms.default(DEFAULT_WEBHOOK_TIMEOUT_MS),
+          })
+          .optional(),
       })
       .optional(),
     output: z
@@ -180,6 +189,15 @@ export function toSalesDashboardOptions(config: SalesDashboardConfig): SalesDash
             ...(config.alerts.firehose === undefined
               ? {}
               : { firehose: { deliveryStreamName: config.alerts.firehose.deliveryStream, clientConfig: awsClientConfig('firehose', awsOf(config.alerts.firehose)) } }),
+            ...(config.alerts.webhook === undefined
+              ? {}
+              : {
+                  webhook: {
+                    url: config.alerts.webhook.url,
+                    timeoutMs: config.alerts.webhook.timeoutMs,
+                    ...(config.alerts.webhook.headers === undefined ? {} : { headers: config.alerts.webhook.headers }),
+                  },
+                }),
           },
         }),
     ...(output === undefined

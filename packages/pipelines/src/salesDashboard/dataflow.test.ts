@@ -189,10 +189,12 @@ describe('demand spikes through the dataflow', () => {
         baseline_mean: 10,
         baseline_stddev: 0,
         baseline_hours: 6,
-        z_score: null,
+        baseline_per_order: 1,
         detected_at: T0 + 6 * HOUR + 2 * MINUTE,
       });
       expect(out.alerts[0]?.expected).toBeCloseTo(10 / 12, 6);
+      // σ = 0: the spread is the counting noise of the expected orders alone, √(k·e).
+      expect(out.alerts[0]?.z_score).toBeCloseTo((40 - 10 / 12) / Math.sqrt(10 / 12), 6);
       // More spike orders later: still one alert for the hour.
       orders.push(order({ quantity_ordered: 5, order_time: T0 + 6 * HOUR + 3 * MINUTE }));
       await new Promise((r) => setTimeout(r, 50));

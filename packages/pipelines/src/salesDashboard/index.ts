@@ -14,6 +14,7 @@ export * from './freshness.js';
 export * from './dataflow.js';
 export * from './server.js';
 export * from './flushingSink.js';
+export * from './webhookSink.js';
 export { dashboardPage, type DashboardPageOptions } from './page.js';
 export * from './salesDashboard.js';
 export * from './config.js';

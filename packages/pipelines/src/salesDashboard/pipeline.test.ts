@@ -42,6 +42,19 @@ describe('the sales-dashboard pipeline definition', () => {
     expect(options.database).toEqual({ dialect: 'postgres', connection: { host: 'db', user: 'dash', database: 'sales' } });
   });
 
+  it('turns alerts.webhook into the webhook sink options, and rejects a URL that is not http(s)', () => {
+    const webhook = { url: 'https://hooks.example.com/T000/B000', headers: { authorization: 'Bearer s3cret' } };
+    const options = toSalesDashboardOptions(salesDashboardConfigSchema.parse({ ...base, alerts: { webhook } }));
+    expect(options.alerts?.webhook).toEqual({ ...webhook, timeoutMs: 10_000 });
+    const bad = salesDashboardConfigSchema.safeParse({ ...base, alerts: { webhook: { url: 'ftp://hooks.example.com/x', headers: { 'bad header': 'v' } } } });
+    expect(bad.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual(
+      expect.arrayContaining([
+        ['alerts.webhook.url', 'an http:// or https:// URL'],
+        ['alerts.webhook.headers.bad header', expect.any(String)],
+      ]),
+    );
+  });
+
   it('lists config problems with their paths', () => {
     const result = salesDashboardConfigSchema.safeParse({ database: base.database, sources: {}, spikes: { baselineHours: 2, minBaselineHours: 3 }, dashboard: { port: 70_000 } });
     expect(result.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual(

@@ -4,7 +4,7 @@
  * stream), the dataflow (dataflow.ts), and the sinks — the hourly table and
  * the alerts table upserted in PostgreSQL/MySQL, Parquet on S3 partitioned
  * `dt=/hour=` (the on-time and late-corrected results), alerts to Kinesis
- * and/or Firehose, quarantined events as JSON Lines on S3 — plus what runs
+ * and/or Firehose and/or a webhook, quarantined events as JSON Lines on S3 — plus what runs
  * beside the job: the freshness monitor and the web page.
  *
  * ```ts
@@ -35,6 +35,7 @@ import { regionResolver } from './regions.js';
 import type { HourlySales } from './salesMetrics.js';
 import { DEFAULT_DASHBOARD_HOST, DEFAULT_REFRESH_MS, startDashboardServer } from './server.js';
 import type { SpikeAlert } from './spikes.js';
+import { webhookSink, type WebhookSinkOptions } from './webhookSink.js';
 import { alertsTable, columnsOf, DEFAULT_ALERTS_TABLE, DEFAULT_HOURLY_TABLE, ensureDashboardTables, hourlySalesTable } from './tables.js';
 
 /** Default S3 prefix of the Parquet output. */
@@ -58,6 +59,9 @@ export interface KinesisOrdersSource {
   readonly clientConfig?: KinesisClientConfig;
   readonly startPosition?: 'TRIM_HORIZON' | 'LATEST';
 }
+
+/** Where alerts are POSTed (see {@link webhookSink}; each alert's `alert_id` is its `Idempotency-Key`). */
+export type AlertWebhookOptions = Pick<WebhookSinkOptions<SpikeAlert>, 'url' | 'headers' | 'timeoutMs' | 'maxInFlightRequests' | 'retry'>;
 
 /** Options of {@link buildSalesDashboard}. */
 export interface SalesDashboardOptions extends Omit<SalesDashboardDataflowOptions, 'catalog' | 'regionOf' | 'stats'> {
@@ -84,6 +88,8 @@ export interface SalesDashboardOptions extends Omit<SalesDashboardDataflowOption
   readonly alerts?: {
     readonly kinesis?: { readonly stream: string; readonly clientConfig?: KinesisClientConfig };
     readonly firehose?: { readonly deliveryStreamName: string; readonly clientConfig?: FirehoseClientConfig };
+    /** One JSON POST per alert, retried with backoff on 5xx and network errors (at-least-once). */
+    readonly webhook?: AlertWebhookOptions;
   };
   readonly freshnessPollMs?: number;
   /** Longest wait of an upsert in the table sinks' buffers, ms (default {@link DEFAULT_MAX_BUFFER_DELAY_MS}). */
@@ -289,6 +295,12 @@ export function buildSalesDashboard(env: StreamEnvironment, options: SalesDashbo
       .sinkTo(firehoseSink<SpikeAlert>({ deliveryStreamName: f.deliveryStreamName, ...(f.clientConfig === undefined ? {} : { clientConfig: f.clientConfig }) }))
       .name('Alerts to Firehose')
       .uid('sales-alerts-firehose');
+  }
+  if (options.alerts?.webhook !== undefined) {
+    streams.alerts
+      .sinkTo(webhookSink<SpikeAlert>({ ...options.alerts.webhook, idempotencyKey: (a) => a.alert_id }))
+      .name('Alerts to webhook')
+      .uid('sales-alerts-webhook');
   }
   if (options.output !== undefined) {
     const out = options.output;
