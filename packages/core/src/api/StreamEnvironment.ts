@@ -110,6 +110,15 @@ export class StreamEnvironment {
     return new StreamEnvironment(options);
   }
 
+  /**
+   * Where this environment's jobs log (the `logger` option, else the default).
+   * Pipelines pass it on to their own code, so that under `tributary run`
+   * everything logs through the runner's logger.
+   */
+  get logger(): Logger {
+    return this.options.logger ?? defaultLogger;
+  }
+
   /** Adds a source. Timestamps and watermarks come from `watermarkStrategy`, tracked per split. */
   fromSource<T, S extends SourceSplit = SourceSplit>(
     source: Source<T, S>,

@@ -26,7 +26,7 @@ export default definePipeline({
     { flag: '--serving-port <port>', config: 'serving.port', description: 'serve GET /recommendations/:sessionId on this port (0: any free port)' },
   ],
   build(env, config) {
-    const job = buildStreamingRecommender(env, toStreamingRecommenderOptions(config));
+    const job = buildStreamingRecommender(env, { ...toStreamingRecommenderOptions(config), logger: env.logger });
     const stats = job.stats;
     const gauges = [
       { name: 'recommender_events', help: 'Session events answered', value: () => stats.events },

@@ -18,6 +18,6 @@ export default definePipeline({
   description: 'Trains the two-tower recommender on the training set (Parquet on S3) and saves the versioned model; publishes it (LATEST) if it beats the popularity baseline',
   config: modelTrainerConfigSchema,
   async build(env, config) {
-    await buildModelTrainer(env, toModelTrainerOptions(config));
+    await buildModelTrainer(env, { ...toModelTrainerOptions(config), logger: env.logger });
   },
 });

@@ -210,6 +210,8 @@ describe('tributary run @tributary/pipelines/model-trainer', () => {
   it('trains once from the config file and exits 0, the model published', { timeout: 120_000 }, async () => {
     const run = await tributary(config('ts-full/', 'models-cli/'));
     expect(run.stderr).toContain("starting pipeline 'model-trainer'");
+    // The trainer logs through the runner's logger (env.logger): its outcome is in the JSON logs.
+    expect(run.stderr).toMatch(/"msg":"published model \S+: model beats the popularity baseline/);
     expect(run.code).toBe(0);
     const store = { client: stack.clients.s3, bucket: BUCKET, prefix: 'models-cli/' };
     const latest = await loadLatestModel(store);

@@ -18,6 +18,6 @@ export default definePipeline({
   description: 'Builds the recommender training set: RDS ratings ⋈ customers ⋈ products → quality checks → Parquet on S3 with a quarantine and a manifest',
   config: trainingSetConfigSchema,
   async build(env, config) {
-    await buildTrainingSet(env, toTrainingSetOptions(config));
+    await buildTrainingSet(env, { ...toTrainingSetOptions(config), logger: env.logger });
   },
 });
