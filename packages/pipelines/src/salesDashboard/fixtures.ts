@@ -7,11 +7,11 @@
  * (PGlite, PostgreSQL or MariaDB) with a way to place orders.
  */
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import fc from 'fast-check';
 import type { SqlClient } from '@tributary/connectors/rds';
 import type { OrderEvent } from '../retail/events.js';
 import { CUSTOMERS_TABLE, ORDER_DETAILS_TABLE, ORDERS_TABLE, PRODUCTS_TABLE, createTableSql, type Table } from '../retail/tables.js';
+export { SERVICES_REQUIRED, shouldRunAgainst, waitUntil } from '@tributary/core/testing';
 
 /** Product code → product line of the test catalog. */
 export const TEST_PRODUCT_LINES: ReadonlyMap<string, string> = new Map([
@@ -76,14 +76,6 @@ export function latestByKey<T>(records: readonly T[], key: (r: T) => string): Ma
   return latest;
 }
 
-/** Polls `condition` every 20 ms until it holds, or fails after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'the condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** An unbounded async iterable fed by `push` (for `env.fromAsyncIterable`); `end()` finishes it. */
 export class OrderFeed<T> implements AsyncIterable<T> {
@@ -115,22 +107,6 @@ export class OrderFeed<T> implements AsyncIterable<T> {
   }
 }
 
-/** True when REQUIRE_SERVICES=1: a database server that cannot be reached fails the tests instead of skipping them. */
-export const SERVICES_REQUIRED = process.env['REQUIRE_SERVICES'] === '1';
-
-/** Whether tests against a server on this loopback port should run (reachable, or required). */
-export function shouldRunAgainst(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok || SERVICES_REQUIRED);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 /** Inserts rows in one parameterised statement, in the client's dialect. */
 export async function insertRows(client: SqlClient, table: Table, rows: readonly Record<string, unknown>[]): Promise<void> {
