@@ -12,12 +12,12 @@
 // 127.0.0.1:3306 (root, no password, database `test`); without it the
 // benchmark is skipped with a message.
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2';
 import { StreamEnvironment, silentLogger } from '@tributary/core';
+import { isPortOpen } from '@tributary/core/testing';
 import { parquet } from '../../packages/connectors/src/formats/index.js';
 import { startLocalStack } from '../../packages/connectors/src/local/index.js';
 import { openSqlClient, type RdsConnectionOptions } from '../../packages/connectors/src/rds/index.js';
@@ -49,19 +49,6 @@ interface ParquetJsWriter {
 interface ParquetJs {
   ParquetSchema: new (definition: Record<string, object>) => object;
   ParquetWriter: { openFile(schema: object, path: string): Promise<ParquetJsWriter> };
-}
-
-function isPortOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: MYSQL.host, port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 /** Streams a query's rows (mysql2's row stream on a plain connection: the promise wrapper has none). */
