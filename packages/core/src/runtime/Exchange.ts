@@ -50,8 +50,7 @@ export class Exchange implements RecordTarget {
     switch (this.partitioner.kind) {
       case 'hash': {
         const key = this.selectKey(value);
-        const group = keyGroupOf(key, this.maxParallelism);
-        this.push(subtaskForKeyGroup(group, this.maxParallelism, this.consumers.length), value, timestamp, key);
+        this.push(this.subtaskOf(key), value, timestamp, key);
         return;
       }
       case 'forward':
@@ -112,6 +111,13 @@ export class Exchange implements RecordTarget {
     buffer.size = 0;
     const consumer = this.consumers[target] as ExchangeConsumer;
     consumer.gate.processBatch(consumer.channel, buffer.values, buffer.timestamps, buffer.keys, size);
+  }
+
+  /** The consumer subtask owning the key's group (a single consumer owns them all: no hashing). */
+  private subtaskOf(key: Key): number {
+    const parallelism = this.consumers.length;
+    if (parallelism === 1) return 0;
+    return subtaskForKeyGroup(keyGroupOf(key, this.maxParallelism), this.maxParallelism, parallelism);
   }
 
   private selectKey(value: unknown): Key {

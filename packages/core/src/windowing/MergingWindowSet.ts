@@ -4,7 +4,8 @@
  * namespace holds its contents. When windows merge, the result takes over
  * the state window of one of them and the others' state is merged into it,
  * so merging never moves the bulk of the state. The mapping lives in keyed
- * state (a list of pairs), so it survives snapshots.
+ * state (a list of pairs), so it survives snapshots; the window operator
+ * keeps each key's set in memory between records (`MergingWindowSets`).
  */
 import { TributaryError } from '../errors.js';
 import type { ListState } from '../state/State.js';
@@ -32,6 +33,18 @@ export type MergeFunction<W extends Window> = (
   mergedStateWindows: readonly W[],
 ) => void;
 
+/** The index of the window equal to `window`, or -1. */
+function indexOfEqual<W extends Window>(windows: readonly W[], window: W): number {
+  for (let i = 0; i < windows.length; i++) if (windows[i]!.equals(window)) return i;
+  return -1;
+}
+
+/** Removes `array[index]`, keeping the order (cheaper than `splice` on these short arrays). */
+function removeAt<T>(array: T[], index: number): void {
+  for (let i = index + 1; i < array.length; i++) array[i - 1] = array[i]!;
+  array.pop();
+}
+
 /**
  * The window → state-window mapping of the current key.
  *
@@ -45,7 +58,12 @@ export type MergeFunction<W extends Window> = (
  * call `persist()` after changes or they are lost.
  */
 export class MergingWindowSet<W extends Window> {
-  private readonly mapping = new Map<string | number, WindowMapping<W>>();
+  /**
+   * [window, state window] pairs in insertion order (the order persisted).
+   * A key has few windows in flight, so a scan with `equals` beats hashing
+   * a string identity per lookup.
+   */
+  private readonly mapping: WindowMapping<W>[] = [];
   private changed = false;
 
   constructor(
@@ -53,28 +71,33 @@ export class MergingWindowSet<W extends Window> {
     private readonly state: ListState<WindowMapping<W>>,
   ) {
     for (const [window, stateWindow] of state.get()) {
-      const w = reviveWindow(window) as W;
-      this.mapping.set(w.key, [w, reviveWindow(stateWindow) as W]);
+      this.put(reviveWindow(window) as W, reviveWindow(stateWindow) as W);
     }
   }
 
   /** The state window of an in-flight window, or undefined when it is not in flight. */
   getStateWindow(window: W): W | undefined {
-    return this.mapping.get(window.key)?.[1];
+    const i = this.indexOf(window);
+    return i < 0 ? undefined : this.mapping[i]![1];
   }
 
   /** Removes a window that was cleaned up (or turned out late). */
   retireWindow(window: W): void {
-    if (!this.mapping.delete(window.key)) {
+    if (this.take(window) === undefined) {
       throw new TributaryError('WINDOW_NOT_IN_FLIGHT', `Window ${String(window)} is not in the in-flight window set`);
     }
     this.changed = true;
   }
 
+  /** True when no window is in flight. */
+  isEmpty(): boolean {
+    return this.mapping.length === 0;
+  }
+
   /** The in-flight windows. */
   windows(): W[] {
     const result: W[] = [];
-    for (const [w] of this.mapping.values()) result.push(w);
+    for (const entry of this.mapping) result.push(entry[0]);
     return result;
   }
 
@@ -86,7 +109,7 @@ export class MergingWindowSet<W extends Window> {
    */
   addWindow(newWindow: W, merge: MergeFunction<W>): W {
     // an equal window is already in flight (in-flight windows never overlap, so nothing merges)
-    if (this.mapping.has(newWindow.key)) return newWindow;
+    if (this.indexOf(newWindow) >= 0) return newWindow;
 
     const candidates = this.windows();
     candidates.push(newWindow);
@@ -97,32 +120,32 @@ export class MergingWindowSet<W extends Window> {
 
     let resultWindow = newWindow;
     let mergedNewWindow = false;
-    for (const [mergeResult, mergedWindows] of merges) {
-      const newIndex = mergedWindows.findIndex((w) => w.key === newWindow.key);
+    // (indexed, not destructured: this runs for every record of a session)
+    for (const step of merges) {
+      const mergeResult = step[0];
+      const mergedWindows = step[1];
+      const newIndex = indexOfEqual(mergedWindows, newWindow);
       if (newIndex >= 0) {
-        mergedWindows.splice(newIndex, 1);
+        removeAt(mergedWindows, newIndex);
         mergedNewWindow = true;
         resultWindow = mergeResult;
       }
       // the result takes over the state window of one of the merged (in-flight) windows
-      const stateWindowResult = this.mapping.get(mergedWindows[0]!.key)![1];
+      const stateWindowResult = this.getStateWindow(mergedWindows[0]!)!;
       const mergedStateWindows: W[] = [];
       for (const w of mergedWindows) {
-        const entry = this.mapping.get(w.key);
-        if (entry !== undefined) {
-          this.mapping.delete(w.key);
-          if (entry[1].key !== stateWindowResult.key) mergedStateWindows.push(entry[1]);
-        }
+        const entry = this.take(w);
+        if (entry !== undefined && !entry[1].equals(stateWindowResult)) mergedStateWindows.push(entry[1]);
       }
-      this.mapping.set(mergeResult.key, [mergeResult, stateWindowResult]);
+      this.put(mergeResult, stateWindowResult);
       this.changed = true;
       // the new window fell inside one in-flight window: nothing changed for that window
-      const unchanged = mergedWindows.length === 1 && mergedWindows[0]!.key === mergeResult.key;
+      const unchanged = mergedWindows.length === 1 && mergedWindows[0]!.equals(mergeResult);
       if (!unchanged) merge(mergeResult, mergedWindows, stateWindowResult, mergedStateWindows);
     }
 
     if (!mergedNewWindow) {
-      this.mapping.set(newWindow.key, [newWindow, newWindow]);
+      this.put(newWindow, newWindow);
       this.changed = true;
     }
     return resultWindow;
@@ -131,8 +154,30 @@ export class MergingWindowSet<W extends Window> {
   /** Writes the mapping back to keyed state if it changed (clears the state when empty). */
   persist(): void {
     if (!this.changed) return;
-    if (this.mapping.size === 0) this.state.clear();
-    else this.state.update(this.mapping.values());
+    if (this.mapping.length === 0) this.state.clear();
+    else this.state.update(this.mapping);
     this.changed = false;
+  }
+
+  private indexOf(window: W): number {
+    const mapping = this.mapping;
+    for (let i = 0; i < mapping.length; i++) if (mapping[i]![0].equals(window)) return i;
+    return -1;
+  }
+
+  /** Maps `window` to `stateWindow`: replaces an equal window's entry in place, else appends. */
+  private put(window: W, stateWindow: W): void {
+    const i = this.indexOf(window);
+    if (i < 0) this.mapping.push([window, stateWindow]);
+    else this.mapping[i] = [window, stateWindow];
+  }
+
+  /** Removes and returns the entry of `window`, if in flight. */
+  private take(window: W): WindowMapping<W> | undefined {
+    const i = this.indexOf(window);
+    if (i < 0) return undefined;
+    const entry = this.mapping[i]!;
+    removeAt(this.mapping, i);
+    return entry;
   }
 }

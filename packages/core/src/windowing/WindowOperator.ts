@@ -5,7 +5,8 @@
  * trigger when to fire and purge, cleans windows up once the watermark
  * passes their end plus the allowed lateness, and routes late records to a
  * side output (or drops them), counting each in `metrics.lateRecords`.
- * Session windows merge through a `MergingWindowSet` kept in keyed state.
+ * Session windows merge through a `MergingWindowSet` per key, kept in keyed
+ * state and cached in memory (see `MergingWindowSets`).
  *
  * Results carry the timestamp `window.maxTimestamp()`. Users build it
  * through `keyedStream.window(assigner)`; the static factories here are
@@ -15,20 +16,18 @@ import type { OutputTag } from '../api/OutputTag.js';
 import type { AggregateFunction, Key, ReduceFunction, RuntimeContext } from '../api/functions.js';
 import { InvalidProgramError, TributaryError, UserFunctionError, checkArgument } from '../errors.js';
 import type { InternalTimer, OperatorContext, StreamOperator } from '../operators/StreamOperator.js';
-import { ListStateDescriptor } from '../state/descriptors.js';
 import type { InternalTimerService } from '../state/InternalTimerService.js';
-import { VOID_NAMESPACE, type KeyedStateAccess, type Namespaced } from '../state/KeyedStateAccess.js';
-import type { ListState } from '../state/State.js';
+import type { KeyedStateAccess } from '../state/KeyedStateAccess.js';
 import type { WindowAssigner, WindowAssignerContext } from './assigners/WindowAssigner.js';
 import type { Evictor, TimestampedValue } from './evictors/Evictor.js';
-import { MergingWindowSet, type MergeFunction, type WindowMapping } from './MergingWindowSet.js';
+import type { MergingWindowSet, MergeFunction } from './MergingWindowSet.js';
+import { MergingWindowSets } from './MergingWindowSets.js';
 import type { ProcessWindowFunction, UserWindowFunction } from './ProcessWindowFunction.js';
 import { EventTimeTrigger } from './triggers/EventTimeTrigger.js';
 import { ProcessingTimeTrigger } from './triggers/ProcessingTimeTrigger.js';
 import type { Trigger } from './triggers/Trigger.js';
 import type { TriggerResult } from './triggers/TriggerResult.js';
 import {
-  MERGING_WINDOW_SET_STATE,
   WINDOW_TIMERS,
   WindowCollector,
   WindowProcessContext,
@@ -134,7 +133,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
   private keyed!: KeyedStateAccess;
   private timers!: InternalTimerService<W>;
   private contents!: WindowContents<IN>;
-  private mergingState: (ListState<WindowMapping<W>> & Namespaced<unknown>) | undefined;
+  private mergingSets: MergingWindowSets<W> | undefined;
   private triggerCtx!: WindowTriggerContext<W>;
   private processCtx!: WindowProcessContext<W>;
   private collector!: WindowCollector<OUT>;
@@ -241,12 +240,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     this.keyed = keyed;
     this.timers = ctx.timerService<W>(WINDOW_TIMERS, namespaceKeyOf);
     this.contents = this.config.contents(keyed);
-    if (this.merging) {
-      this.mergingState = keyed.getListState<WindowMapping<W>, unknown>(
-        new ListStateDescriptor<WindowMapping<W>>(MERGING_WINDOW_SET_STATE),
-        namespaceKeyOf,
-      );
-    }
+    if (this.merging) this.mergingSets = new MergingWindowSets<W>(keyed, this.assigner as never);
     const global = globalStateStore(keyed);
     this.triggerCtx = new WindowTriggerContext<W>(this.timers, keyed);
     this.processCtx = new WindowProcessContext<W>(this.timers, keyed, ctx.output, global);
@@ -277,6 +271,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
         : this.addToWindows(value as IN, timestamp, windows);
       if (skipped) this.skipped(value as IN, timestamp);
     } catch (error) {
+      this.mergingSets?.discard();
       throw this.failure(error, value, 'record');
     }
   }
@@ -286,6 +281,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     try {
       this.onTimer(window, timer.timestamp, true);
     } catch (error) {
+      this.mergingSets?.discard();
       throw this.failure(error, window, 'window');
     }
   }
@@ -295,6 +291,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     try {
       this.onTimer(window, timer.timestamp, false);
     } catch (error) {
+      this.mergingSets?.discard();
       throw this.failure(error, window, 'window');
     }
   }
@@ -333,7 +330,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
   }
 
   private addToMergingWindows(value: IN, timestamp: number, windows: readonly W[]): boolean {
-    const set = this.loadMergingWindowSet();
+    const set = this.mergingSets!.current();
     let skipped = true;
     for (let i = 0; i < windows.length; i++) {
       const actual = set.addWindow(windows[i]!, this.mergeWindows);
@@ -350,7 +347,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       this.contents.add(value, timestamp);
       this.triggerOnElement(value, timestamp, actual, stateWindow);
     }
-    set.persist();
+    this.mergingSets!.persist(set);
     return skipped;
   }
 
@@ -366,10 +363,13 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     let set: MergingWindowSet<W> | undefined;
     let stateWindow = window;
     if (this.merging) {
-      set = this.loadMergingWindowSet();
+      set = this.mergingSets!.current();
       const found = set.getStateWindow(window);
       // a timer of a window that is gone (a trigger did not delete it): nothing to do
-      if (found === undefined) return;
+      if (found === undefined) {
+        this.mergingSets!.persist(set); // (unchanged: only lets an empty set leave the cache)
+        return;
+      }
       stateWindow = found;
     }
     const result = eventTime
@@ -377,7 +377,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       : this.trigger.onProcessingTime(time, window, this.triggerCtx);
     if (result !== 'CONTINUE') this.apply(result, window, stateWindow);
     if (this.eventTime === eventTime && time === this.cleanupTime(window)) this.clearAllState(window, stateWindow, set);
-    set?.persist();
+    if (set !== undefined) this.mergingSets!.persist(set);
   }
 
   /** Fires and/or purges the window as the trigger said. */
@@ -426,7 +426,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     this.fn.clear(this.processCtx);
     if (set !== undefined) {
       set.retireWindow(window);
-      set.persist();
+      this.mergingSets!.persist(set);
     }
   }
 
@@ -464,12 +464,6 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     }
     this.contents.mergeNamespaces(stateWindowResult, mergedStateWindows);
   };
-
-  private loadMergingWindowSet(): MergingWindowSet<W> {
-    const state = this.mergingState!;
-    state.setCurrentNamespace(VOID_NAMESPACE);
-    return new MergingWindowSet<W>(this.assigner as never, state);
-  }
 
   private cleanupTime(window: W): number {
     return this.eventTime ? window.maxTimestamp() + this.allowedLateness : window.maxTimestamp();

@@ -309,8 +309,11 @@ abstract class ContentsBase<IN, S extends State & Namespaced<unknown>> implement
 
 /**
  * A window's folded value (reduce result or aggregate accumulator) in a
- * ValueState: one read and one write per record, and the operator learns
- * whether the window was empty without an extra lookup or a user call.
+ * ValueState: one read per record, and the operator learns whether the
+ * window was empty without an extra lookup or a user call. The value is
+ * written back only when the fold returned another value: the contents
+ * state has no TTL, so writing the same value again would change nothing
+ * (an accumulator mutated in place costs one lookup per record, not two).
  */
 abstract class FoldingContents<T, ACC> extends ContentsBase<T, ValueState<ACC> & Namespaced<unknown>> {
   protected abstract combine(a: ACC, b: ACC): ACC;
@@ -341,7 +344,8 @@ class ReducingContents<T> extends FoldingContents<T, T> {
   add(value: T): boolean {
     const state = this.state;
     const acc = state.value();
-    state.update(acc === undefined ? value : this.reduce(acc, value));
+    const next = acc === undefined ? value : this.reduce(acc, value);
+    if (next !== acc) state.update(next);
     return acc === undefined;
   }
   protected combine(a: T, b: T): T {
@@ -363,7 +367,8 @@ class AggregatingContents<T, ACC, R> extends FoldingContents<T, ACC> {
     const state = this.state;
     const acc = state.value();
     const aggregate = this.aggregate;
-    state.update(aggregate.add(value, acc === undefined ? aggregate.createAccumulator() : acc));
+    const next = aggregate.add(value, acc === undefined ? aggregate.createAccumulator() : acc);
+    if (next !== acc) state.update(next);
     return acc === undefined;
   }
   protected combine(a: ACC, b: ACC): ACC {

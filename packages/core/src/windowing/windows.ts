@@ -49,6 +49,11 @@ export class TimeWindow extends Window {
     return (this.cachedKey ??= `${this.start}:${this.end}`);
   }
 
+  /** Same bounds (what equal keys mean), compared without building the key. */
+  override equals(other: Window): boolean {
+    return other instanceof TimeWindow ? this.start === other.start && this.end === other.end : super.equals(other);
+  }
+
   /** True when the windows overlap or touch (Flink's inclusive semantics). */
   intersects(other: TimeWindow): boolean {
     return this.start <= other.end && this.end >= other.start;

@@ -1,17 +1,19 @@
 /**
  * The timers of one timer service in one time domain, deduplicated by
  * (time, key, namespace identity): a binary min-heap of distinct timestamps
- * plus one slot per timestamp (key → namespace identity → namespace). Ten
- * thousand keys whose windows end at the same time are one heap entry.
+ * plus one slot per timestamp (key → the key's timers at that time, see
+ * `KeyTimers`). Ten thousand keys whose windows end at the same time are one
+ * heap entry.
  *
  * Deletion is lazy: a slot emptied by deletes stays (small, empty) until its
  * time reaches the top of the heap, so each distinct time is in the heap once.
  */
 import type { Key } from '../../api/functions.js';
 import type { NamespaceId } from '../heap/StateTable.js';
+import { KeyTimers } from './KeyTimers.js';
 
-/** The timers due at one time: key → namespace identity → namespace. */
-type TimerSlot<N> = Map<Key, Map<NamespaceId, N>>;
+/** The timers due at one time: key → that key's namespaces. */
+type TimerSlot<N> = Map<Key, KeyTimers<N>>;
 
 /** Receives a timer taken off the queue; returns false to stop draining. */
 export type TimerSink<N> = (time: number, key: Key, namespace: N) => boolean;
@@ -22,23 +24,23 @@ export class TimerQueue<N> {
   size = 0;
   private readonly heap: number[] = [];
   private readonly slots = new Map<number, TimerSlot<N>>();
+  /** The slot timers were last added to (consecutive timers mostly share a time); forgotten when its slot is dropped. */
+  private lastTime = Number.NaN;
+  private lastSlot: TimerSlot<N> | undefined = undefined;
 
   /** Adds a timer; false when an equal one was already queued. */
   add(time: number, key: Key, nsId: NamespaceId, namespace: N): boolean {
-    let slot = this.slots.get(time);
+    let slot = time === this.lastTime ? this.lastSlot : this.slots.get(time);
     if (slot === undefined) {
       slot = new Map();
       this.slots.set(time, slot);
       this.pushTime(time);
     }
-    let byNamespace = slot.get(key);
-    if (byNamespace === undefined) {
-      byNamespace = new Map();
-      slot.set(key, byNamespace);
-    } else if (byNamespace.has(nsId)) {
-      return false;
-    }
-    byNamespace.set(nsId, namespace);
+    this.lastTime = time;
+    this.lastSlot = slot;
+    const timers = slot.get(key);
+    if (timers === undefined) slot.set(key, new KeyTimers(nsId, namespace));
+    else if (!timers.add(nsId, namespace)) return false;
     this.size++;
     return true;
   }
@@ -47,9 +49,9 @@ export class TimerQueue<N> {
   remove(time: number, key: Key, nsId: NamespaceId): boolean {
     const slot = this.slots.get(time);
     if (slot === undefined) return false;
-    const byNamespace = slot.get(key);
-    if (byNamespace === undefined || !byNamespace.delete(nsId)) return false;
-    if (byNamespace.size === 0) slot.delete(key);
+    const timers = slot.get(key);
+    if (timers === undefined || !timers.remove(nsId)) return false;
+    if (timers.isEmpty()) slot.delete(key);
     this.size--;
     return true;
   }
@@ -68,6 +70,7 @@ export class TimerQueue<N> {
       const slot = this.slots.get(time);
       if (slot !== undefined && slot.size > 0) return time;
       this.slots.delete(time);
+      if (time === this.lastTime) this.lastSlot = undefined;
       this.popTime();
     }
   }
@@ -81,10 +84,11 @@ export class TimerQueue<N> {
   drain(time: number, sink: TimerSink<N>): void {
     const slot = this.slots.get(time);
     if (slot === undefined) return;
-    for (const [key, byNamespace] of slot) {
-      for (const [nsId, namespace] of byNamespace) {
-        byNamespace.delete(nsId);
-        if (byNamespace.size === 0) slot.delete(key);
+    for (const [key, timers] of slot) {
+      // emptied timers leave the slot for good; the key's timers added again are a new entry, visited later
+      while (!timers.isEmpty()) {
+        const namespace = timers.takeFirst();
+        if (timers.isEmpty()) slot.delete(key);
         this.size--;
         if (!sink(time, key, namespace)) return;
       }
@@ -94,8 +98,8 @@ export class TimerQueue<N> {
   /** Every live timer as [time, key, namespace], in no particular order. */
   *entries(): Generator<[time: number, key: Key, namespace: N], void, undefined> {
     for (const [time, slot] of this.slots) {
-      for (const [key, byNamespace] of slot) {
-        for (const namespace of byNamespace.values()) yield [time, key, namespace];
+      for (const [key, timers] of slot) {
+        for (const namespace of timers.namespaces()) yield [time, key, namespace];
       }
     }
   }

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend.js';
+import { TestClock } from '../testing/TestClock.js';
+import { EventTimeSessionWindows } from './assigners/EventTimeSessionWindows.js';
+import { MergingWindowSets } from './MergingWindowSets.js';
+import { MERGING_WINDOW_SET_STATE } from './windowOperatorInternals.js';
+import { TimeWindow } from './windows.js';
+
+const noMerge = (): void => {};
+
+function setup(): { backend: HeapKeyedStateBackend; sets: MergingWindowSets<TimeWindow> } {
+  const backend = new HeapKeyedStateBackend({ maxParallelism: 8, keyGroupRange: { start: 0, end: 7 }, clock: new TestClock(0) });
+  return { backend, sets: new MergingWindowSets<TimeWindow>(backend, EventTimeSessionWindows.withGap(10)) };
+}
+
+describe('MergingWindowSets', () => {
+  it('keeps one set per key and writes each change through to keyed state', () => {
+    const { backend, sets } = setup();
+    backend.setCurrentKey('a');
+    const a = sets.current();
+    a.addWindow(new TimeWindow(0, 10), noMerge);
+    sets.persist(a);
+    backend.setCurrentKey('b');
+    expect(sets.current()).not.toBe(a);
+    backend.setCurrentKey('a');
+    expect(sets.current()).toBe(a);
+    a.addWindow(new TimeWindow(5, 15), noMerge);
+    sets.persist(a);
+    const snapshot = backend.snapshot();
+    const entries = Object.values(snapshot.keyGroups).flatMap((group) => group[MERGING_WINDOW_SET_STATE] ?? []);
+    expect(entries.map(([, key, value]) => [key, (value as TimeWindow[][]).map(([w, s]) => `${String(w)} in ${String(s)}`)])).toEqual([
+      ['a', ['TimeWindow[0, 15) in TimeWindow[0, 10)']],
+    ]);
+  });
+
+  it('drops a set that turned empty, with its state entry', () => {
+    const { backend, sets } = setup();
+    backend.setCurrentKey('a');
+    const a = sets.current();
+    a.addWindow(new TimeWindow(0, 10), noMerge);
+    sets.persist(a);
+    a.retireWindow(new TimeWindow(0, 10));
+    sets.persist(a);
+    expect(backend.numEntries(MERGING_WINDOW_SET_STATE)).toBe(0);
+    expect(sets.current()).not.toBe(a);
+  });
+
+  it('after discard, rebuilds sets from state: changes never persisted are forgotten', () => {
+    const { backend, sets } = setup();
+    backend.setCurrentKey('a');
+    const a = sets.current();
+    a.addWindow(new TimeWindow(0, 10), noMerge);
+    sets.persist(a);
+    a.addWindow(new TimeWindow(50, 60), noMerge); // not persisted (say, the record failed)
+    sets.discard();
+    const rebuilt = sets.current();
+    expect(rebuilt).not.toBe(a);
+    expect(rebuilt.windows().map(String)).toEqual(['TimeWindow[0, 10)']);
+  });
+});
