@@ -32,17 +32,31 @@ export async function writeResult(name: string, result: Record<string, unknown>)
   return file;
 }
 
-interface RangeSplit extends SourceSplit {
+/** A generator source's split: the index of the next record. */
+export interface GeneratorSplit extends SourceSplit {
   readonly next: number;
 }
 
-/** Emits 0..count-1 (bounded), `batch` per poll, position checkpointed; the value is its own timestamp. */
-export function rangeSource(count: number, batch = 4096): Source<number, RangeSplit> {
+/** Records emitted per poll by {@link generatorSource} unless told otherwise. */
+export const GENERATOR_BATCH = 4096;
+
+/**
+ * A bounded source of `count` records computed from their index (never
+ * materialised), `batch` per poll, each with its own timestamp, position
+ * checkpointed — the cheapest honest way to feed the engine, as a Kinesis or
+ * file reader would.
+ */
+export function generatorSource<T>(
+  count: number,
+  eventAt: (i: number) => T,
+  timestampOf: (event: T) => number,
+  { batch = GENERATOR_BATCH, splitId = 'generator' }: { readonly batch?: number; readonly splitId?: string } = {},
+): Source<T, GeneratorSplit> {
   return {
     boundedness: 'bounded',
     sizeHint: count,
     maxParallelism: 1,
-    discoverSplits: () => [{ id: 'range', next: 0 }],
+    discoverSplits: () => [{ id: splitId, next: 0 }],
     createReader: () => {
       let next = 0;
       let done = false;
@@ -53,17 +67,23 @@ export function rangeSource(count: number, batch = 4096): Source<number, RangeSp
         pollNext(output) {
           if (done) return 'end';
           const end = Math.min(count, next + batch);
-          for (let i = next; i < end; i++) output.collect('range', i, i);
-          next = end;
-          if (next >= count) {
-            done = true;
-            output.finishSplit('range');
-            return 'end';
+          for (let i = next; i < end; i++) {
+            const event = eventAt(i);
+            output.collect(splitId, event, timestampOf(event));
           }
-          return 'more';
+          next = end;
+          if (next < count) return 'more';
+          done = true;
+          output.finishSplit(splitId);
+          return 'end';
         },
-        snapshotState: () => (done ? [] : [{ id: 'range', next }]),
+        snapshotState: () => (done ? [] : [{ id: splitId, next }]),
       };
     },
   };
+}
+
+/** Emits 0..count-1 (bounded), `batch` per poll, position checkpointed; the value is its own timestamp. */
+export function rangeSource(count: number, batch = GENERATOR_BATCH): Source<number, GeneratorSplit> {
+  return generatorSource(count, (i) => i, (i) => i, { batch, splitId: 'range' });
 }

@@ -22,7 +22,8 @@
  * Nexmark's average sizes: person 200 B, auction 500 B, bid 100 B) are
  * slices of a seeded random pool rather than fresh per-character strings.
  */
-import type { Source, SourceSplit } from '@tributary/core';
+import type { Source } from '@tributary/core';
+import { generatorSource, type GeneratorSplit } from '../common.js';
 import type { Auction, Bid, NexmarkEvent, Person } from './model.js';
 
 export const PERSON_PROPORTION = 1;
@@ -251,45 +252,13 @@ export function lastBase0AuctionId(n: number): number {
   return epoch * AUCTION_PROPORTION + offset;
 }
 
-interface NexmarkSplit extends SourceSplit {
-  readonly next: number;
-}
-
 /** Events per poll of {@link nexmarkSource}. */
 export const NEXMARK_POLL_BATCH = 4096;
 
 /** A bounded source of the first `count` Nexmark events (generated on the fly), event time as source timestamp, position checkpointed. */
-export function nexmarkSource(count: number, options: NexmarkOptions = {}): Source<NexmarkEvent, NexmarkSplit> {
-  return {
-    boundedness: 'bounded',
-    sizeHint: count,
-    maxParallelism: 1,
-    discoverSplits: () => [{ id: 'nexmark', next: 0 }],
-    createReader: () => {
-      const generator = new NexmarkGenerator(options);
-      let next = 0;
-      let done = false;
-      return {
-        addSplits(splits) {
-          for (const s of splits) next = s.next;
-        },
-        pollNext(output) {
-          if (done) return 'end';
-          const end = Math.min(count, next + NEXMARK_POLL_BATCH);
-          for (let n = next; n < end; n++) {
-            const event = generator.eventAt(n);
-            output.collect('nexmark', event, event.dateTime);
-          }
-          next = end;
-          if (next < count) return 'more';
-          done = true;
-          output.finishSplit('nexmark');
-          return 'end';
-        },
-        snapshotState: () => (done ? [] : [{ id: 'nexmark', next }]),
-      };
-    },
-  };
+export function nexmarkSource(count: number, options: NexmarkOptions = {}): Source<NexmarkEvent, GeneratorSplit> {
+  const generator = new NexmarkGenerator(options); // eventAt(n) reseeds from (seed, n): one instance serves the (single) reader
+  return generatorSource(count, (n) => generator.eventAt(n), (event) => event.dateTime, { batch: NEXMARK_POLL_BATCH, splitId: 'nexmark' });
 }
 
 /** The watermark delay the Nexmark Flink suite declares on `dateTime` (`WATERMARK FOR dateTime AS dateTime - INTERVAL '4' SECOND`). */

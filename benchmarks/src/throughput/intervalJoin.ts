@@ -8,7 +8,8 @@ import { groupBy, lastValueFrom, mergeMap, scan, tap } from 'rxjs';
 import { Checksum, hashFields } from './checksum.js';
 import { JOIN_KEYS, orderAt, shipmentAt, type JoinEvent } from './events.js';
 import { observableOf } from './windowCommon.js';
-import { generatorSource, type Workload } from './workload.js';
+import { generatorSource } from '../common.js';
+import type { Workload } from './workload.js';
 
 export const JOIN_LOWER_MS = 0;
 export const JOIN_UPPER_MS = 1_000;

@@ -7,7 +7,8 @@ import { filter, lastValueFrom, map, tap } from 'rxjs';
 import { Checksum, hashFields } from './checksum.js';
 import { eventAt, type Event } from './events.js';
 import { observableOf } from './windowCommon.js';
-import { generatorSource, type Workload } from './workload.js';
+import { generatorSource } from '../common.js';
+import type { Workload } from './workload.js';
 
 interface Scored {
   readonly key: number;

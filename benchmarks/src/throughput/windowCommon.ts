@@ -7,7 +7,7 @@ import { Observable } from 'rxjs';
 import { StreamEnvironment, WatermarkStrategy, silentLogger, type AggregateFunction, type DataStream, type TimeWindow } from '@tributary/core';
 import { hashFields } from './checksum.js';
 import type { Event } from './events.js';
-import { generatorSource } from './workload.js';
+import { generatorSource } from '../common.js';
 
 /** A window's running count and sum. */
 export interface CountSum {
