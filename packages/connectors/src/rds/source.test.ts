@@ -244,6 +244,22 @@ describe.each(targets)('rdsSource on $name', ({ conn, run }) => {
     expect(ids).toEqual(expected.map((r) => Number(r['id'])));
   });
 
+  it.skipIf(!run)('closing a reader while its cursor is being opened releases the connection (no lock left on the table)', async () => {
+    const source = rdsSource({ ...conn, table, fetchSize: 50 });
+    const [split] = await source.discoverSplits({ parallelism: 1, finishedSplitIds: new Set() });
+    const reader = source.createReader({ subtaskIndex: 0, parallelism: 1, sourceName: 'rows', now: Date.now });
+    reader.addSplits([split!]);
+    const output = { collect() {}, emitWatermark() {}, finishSplit() {} };
+    const polling = Promise.resolve(reader.pollNext(output)).catch(() => 'failed');
+    // Close at once, while the first poll is still opening its cursor (as a job failing elsewhere does).
+    await reader.close?.();
+    await polling;
+    // Nothing holds the table: an exclusive lock is granted at once.
+    const q = (name: string): string => admin.dialect.quoteIdentifier(name);
+    const locked = admin.dialect.name === 'postgres' ? `LOCK TABLE ${q(table)} IN ACCESS EXCLUSIVE MODE NOWAIT` : `SELECT 1`;
+    await expect(admin.query(`${admin.dialect.name === 'postgres' ? 'BEGIN; ' : ''}${locked}${admin.dialect.name === 'postgres' ? '; ROLLBACK' : ''}`)).resolves.toBeDefined();
+  });
+
   it.skipIf(!run)('uses an injected pool (mysql2/promise or pg) and leaves it open', async () => {
     const injected: RdsConnectionOptions =
       conn.dialect === 'mysql'

@@ -222,6 +222,8 @@ class RdsSourceReader<T> implements SourceReader<T, RdsSplit> {
   private cursor: RowCursor | undefined;
   private client: SqlClient | undefined;
   private failures = 0;
+  /** The fetch of the current poll, while it runs (close awaits it). */
+  private fetching: Promise<RdsRow[]> | undefined;
 
   constructor(
     private readonly plan: ScanPlan<T>,
@@ -238,7 +240,9 @@ class RdsSourceReader<T> implements SourceReader<T, RdsSplit> {
     this.current = split;
     let rows: RdsRow[];
     try {
-      rows = await this.fetch(split);
+      const fetching = this.fetch(split);
+      this.fetching = fetching;
+      rows = await fetching;
       this.failures = 0;
     } catch (error) {
       await this.closeCursor();
@@ -268,7 +272,14 @@ class RdsSourceReader<T> implements SourceReader<T, RdsSplit> {
     return all.map((s) => ({ ...s, last: s.last === null ? null : [...s.last] }));
   }
 
+  /**
+   * Closes the cursor and the client. A fetch in flight (a job failing
+   * elsewhere closes readers mid-poll) is awaited first: a cursor it is
+   * opening would otherwise hold its pooled connection — and its table
+   * lock — while the pool waits for it forever.
+   */
   async close(): Promise<void> {
+    await this.fetching?.catch(() => undefined);
     await this.closeCursor();
     await this.client?.close();
   }
