@@ -246,7 +246,7 @@ describe.each(targets)('rdsSource on $name', ({ conn, run }) => {
 
   it.skipIf(!run)('closing a reader while its cursor is being opened releases the connection (no lock left on the table)', async () => {
     const source = rdsSource({ ...conn, table, fetchSize: 50 });
-    const [split] = await source.discoverSplits({ parallelism: 1, finishedSplitIds: new Set() });
+    const [split] = await source.discoverSplits();
     const reader = source.createReader({ subtaskIndex: 0, parallelism: 1, sourceName: 'rows', now: Date.now });
     reader.addSplits([split!]);
     const output = { collect() {}, emitWatermark() {}, finishSplit() {} };
