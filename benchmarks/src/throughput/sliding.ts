@@ -6,7 +6,7 @@ import { SlidingEventTimeWindows } from '@tributary/core';
 import { filter, groupBy, lastValueFrom, map, mergeMap, reduce, tap } from 'rxjs';
 import { Checksum } from './checksum.js';
 import { eventAt, KEYS, type Event } from './events.js';
-import { countSumAggregate, engineEvents, hashWindow, observableOf, windowHash, type CountSum } from './windowCommon.js';
+import { addToWindow, countSumAggregate, engineEvents, fireWindows, hashWindow, observableOf, windowHash, type OpenWindows } from './windowCommon.js';
 import type { Workload } from './workload.js';
 
 export const SLIDING_SLIDE_MS = 1_000;
@@ -60,36 +60,19 @@ async function rxjs(events: number): Promise<string> {
 /** One loop: open windows start → key → count/sum, each event added to its ten windows, windows fired as the watermark passes their end. */
 function handWritten(events: number): string {
   const checksum = new Checksum();
-  const open = new Map<number, Map<number, CountSum>>();
+  const open: OpenWindows = new Map();
   let nextEnd = SLIDING_SIZE_MS - (SLIDING_SIZE_MS % SLIDING_SLIDE_MS); // the earliest end of a window that has not fired
   for (let i = 0; i < events; i++) {
     const e: Event = eventAt(i);
-    if (e.ts >= nextEnd) nextEnd = fire(open, e.ts, checksum);
-    const last = e.ts - (e.ts % SLIDING_SLIDE_MS);
-    for (let start = last; start > e.ts - SLIDING_SIZE_MS; start -= SLIDING_SLIDE_MS) {
-      let byKey = open.get(start);
-      if (byKey === undefined) open.set(start, (byKey = new Map()));
-      const acc = byKey.get(e.key);
-      if (acc === undefined) byKey.set(e.key, { count: 1, sum: e.value });
-      else {
-        acc.count++;
-        acc.sum += e.value;
-      }
+    if (e.ts >= nextEnd) {
+      fireWindows(open, SLIDING_SIZE_MS, e.ts, checksum);
+      nextEnd = e.ts - (e.ts % SLIDING_SLIDE_MS) + SLIDING_SLIDE_MS;
     }
+    const last = e.ts - (e.ts % SLIDING_SLIDE_MS);
+    for (let start = last; start > e.ts - SLIDING_SIZE_MS; start -= SLIDING_SLIDE_MS) addToWindow(open, start, e.key, e.value);
   }
-  fire(open, Number.MAX_SAFE_INTEGER, checksum);
+  fireWindows(open, SLIDING_SIZE_MS, Number.MAX_SAFE_INTEGER, checksum);
   return checksum.toString();
-}
-
-/** Emits and drops windows ending at or before `maxTimestamp`; returns the next end to wait for. */
-function fire(open: Map<number, Map<number, CountSum>>, maxTimestamp: number, checksum: Checksum): number {
-  for (const [start, byKey] of open) {
-    const end = start + SLIDING_SIZE_MS;
-    if (end > maxTimestamp) continue;
-    for (const [key, acc] of byKey) checksum.add(windowHash(key, start, end, acc.count, acc.sum));
-    open.delete(start);
-  }
-  return maxTimestamp - (maxTimestamp % SLIDING_SLIDE_MS) + SLIDING_SLIDE_MS;
 }
 
 export const slidingWorkload: Workload = {

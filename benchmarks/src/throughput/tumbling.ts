@@ -6,7 +6,7 @@ import { TumblingEventTimeWindows } from '@tributary/core';
 import { groupBy, lastValueFrom, map, mergeMap, filter, reduce, tap } from 'rxjs';
 import { Checksum } from './checksum.js';
 import { eventAt, KEYS, type Event } from './events.js';
-import { countSumAggregate, engineEvents, hashWindow, observableOf, windowHash, type CountSum } from './windowCommon.js';
+import { addToWindow, countSumAggregate, engineEvents, fireWindows, hashWindow, observableOf, windowHash, type OpenWindows } from './windowCommon.js';
 import type { Workload } from './workload.js';
 
 /** Window size, ms (≈10 events per key per window). */
@@ -57,33 +57,18 @@ async function rxjs(events: number): Promise<string> {
 /** One loop, a Map of open windows (start → key → count/sum), fired when the watermark passes their end. */
 function handWritten(events: number): string {
   const checksum = new Checksum();
-  const open = new Map<number, Map<number, CountSum>>();
+  const open: OpenWindows = new Map();
   let firedUpTo = 0; // every window ending at or before this has fired
   for (let i = 0; i < events; i++) {
     const e: Event = eventAt(i);
-    if (e.ts >= firedUpTo + TUMBLING_SIZE_MS) firedUpTo = fire(open, e.ts, checksum);
-    const start = e.ts - (e.ts % TUMBLING_SIZE_MS);
-    let byKey = open.get(start);
-    if (byKey === undefined) open.set(start, (byKey = new Map()));
-    const acc = byKey.get(e.key);
-    if (acc === undefined) byKey.set(e.key, { count: 1, sum: e.value });
-    else {
-      acc.count++;
-      acc.sum += e.value;
+    if (e.ts >= firedUpTo + TUMBLING_SIZE_MS) {
+      fireWindows(open, TUMBLING_SIZE_MS, e.ts, checksum);
+      firedUpTo = e.ts - (e.ts % TUMBLING_SIZE_MS);
     }
+    addToWindow(open, e.ts - (e.ts % TUMBLING_SIZE_MS), e.key, e.value);
   }
-  fire(open, Number.MAX_SAFE_INTEGER, checksum);
+  fireWindows(open, TUMBLING_SIZE_MS, Number.MAX_SAFE_INTEGER, checksum);
   return checksum.toString();
-}
-
-/** Emits and drops the windows whose end is ≤ `maxTimestamp` (Flink fires at watermark ≥ end - 1, watermark = max ts - 1). */
-function fire(open: Map<number, Map<number, CountSum>>, maxTimestamp: number, checksum: Checksum): number {
-  for (const [start, byKey] of open) {
-    if (start + TUMBLING_SIZE_MS > maxTimestamp) continue;
-    for (const [key, acc] of byKey) checksum.add(windowHash(key, start, start + TUMBLING_SIZE_MS, acc.count, acc.sum));
-    open.delete(start);
-  }
-  return maxTimestamp - (maxTimestamp % TUMBLING_SIZE_MS);
 }
 
 export const tumblingWorkload: Workload = {

@@ -5,7 +5,7 @@
  */
 import { Observable } from 'rxjs';
 import { StreamEnvironment, WatermarkStrategy, silentLogger, type AggregateFunction, type DataStream, type TimeWindow } from '@tributary/core';
-import { hashFields } from './checksum.js';
+import { hashFields, type Checksum } from './checksum.js';
 import type { Event } from './events.js';
 import { generatorSource } from '../common.js';
 
@@ -48,4 +48,29 @@ export function observableOf<T>(count: number, at: (i: number) => T): Observable
     for (let i = 0; i < count && !subscriber.closed; i++) subscriber.next(at(i));
     subscriber.complete();
   });
+}
+
+/** The hand-written loops' open windows: start → key → count/sum. */
+export type OpenWindows = Map<number, Map<number, CountSum>>;
+
+/** Adds an event's value to its key's count/sum in the window starting at `start` (hand-written loops). */
+export function addToWindow(open: OpenWindows, start: number, key: number, value: number): void {
+  let byKey = open.get(start);
+  if (byKey === undefined) open.set(start, (byKey = new Map()));
+  const acc = byKey.get(key);
+  if (acc === undefined) byKey.set(key, { count: 1, sum: value });
+  else {
+    acc.count++;
+    acc.sum += value;
+  }
+}
+
+/** Emits and drops the windows of `sizeMs` whose end is ≤ `maxTimestamp` (Flink fires at watermark ≥ end − 1, watermark = max ts − 1). */
+export function fireWindows(open: OpenWindows, sizeMs: number, maxTimestamp: number, checksum: Checksum): void {
+  for (const [start, byKey] of open) {
+    const end = start + sizeMs;
+    if (end > maxTimestamp) continue;
+    for (const [key, acc] of byKey) checksum.add(windowHash(key, start, end, acc.count, acc.sum));
+    open.delete(start);
+  }
 }
