@@ -12,13 +12,13 @@
  * checked against the metadata, so a truncated or corrupted checkpoint is
  * skipped (and reported), never restored.
  */
-import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   CHECKPOINT_FORMAT_VERSION,
   decodeState,
   defaultLogger,
-  encodeState,
+  encodeCheckpointFile,
+  sha256Hex,
   TributaryError,
   type CheckpointData,
   type CheckpointInfo,
@@ -121,7 +121,7 @@ export class S3CheckpointStorage implements CheckpointStorage {
     const folder = this.folderOf(data.kind, data.checkpointId, data.timestamp);
     // A leftover of an earlier attempt with the same id stops counting as complete before its state is replaced.
     await this.delete(`${folder}${METADATA_OBJECT}`);
-    const state = Buffer.from(encodeState(data), 'utf8');
+    const { bytes: state, sha256 } = await encodeCheckpointFile(data);
     await this.put(`${folder}${STATE_OBJECT}`, state, 'application/json');
     const metadata: S3CheckpointMetadata = {
       formatVersion: CHECKPOINT_FORMAT_VERSION,
@@ -131,7 +131,7 @@ export class S3CheckpointStorage implements CheckpointStorage {
       jobName: data.jobName,
       stateFile: STATE_OBJECT,
       bytes: state.length,
-      sha256: sha256(state),
+      sha256,
     };
     await this.put(`${folder}${METADATA_OBJECT}`, Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`, 'utf8'), 'application/json');
     return { location: this.locationOf(data.kind, data.checkpointId, data.timestamp), checkpointId: data.checkpointId, kind: data.kind, timestamp: data.timestamp };
@@ -296,7 +296,7 @@ export class S3CheckpointStorage implements CheckpointStorage {
     if (state === undefined) return unreadable(`state object '${metadata.stateFile}' missing`);
     if (state.length < metadata.bytes) return unreadable(`state truncated: ${state.length} of ${metadata.bytes} bytes`);
     if (state.length > metadata.bytes) return unreadable(`state has ${state.length} bytes, expected ${metadata.bytes} (corrupt)`);
-    if (sha256(state) !== metadata.sha256) return unreadable('state checksum mismatch (corrupt)');
+    if (sha256Hex(state) !== metadata.sha256) return unreadable('state checksum mismatch (corrupt)');
     let data: CheckpointData;
     try {
       data = decodeState(Buffer.from(state).toString('utf8')) as CheckpointData;
@@ -356,6 +356,3 @@ function unreadable(reason: string): { ok: false; code: 'CHECKPOINT_UNREADABLE';
   return { ok: false, code: 'CHECKPOINT_UNREADABLE', reason };
 }
 
-function sha256(content: Uint8Array): string {
-  return createHash('sha256').update(content).digest('hex');
-}

@@ -24,9 +24,31 @@ export interface SubtaskStateContent {
 }
 
 /**
- * One parallel subtask's state, encoded (`encodeState`) the moment the
- * barrier passed, so later changes to live state cannot leak in — encoding
- * is also the cheapest way to take that copy.
+ * The text `encodeState(content)` gives for a `SubtaskStateContent` whose
+ * parts were encoded separately (each part an `encodeState` text, or
+ * absent) — so that a large part can be encoded asynchronously.
+ *
+ * ```ts
+ * encodeSubtaskState({ timers: encodeState(timers), operator: encodeState(42) }); // '{"timers":…,"operator":42}'
+ * ```
+ */
+export function encodeSubtaskState(parts: {
+  readonly keyed?: string | undefined;
+  readonly timers?: string | undefined;
+  readonly operator?: string | undefined;
+}): string {
+  const properties: string[] = [];
+  if (parts.keyed !== undefined) properties.push(`"keyed":${parts.keyed}`);
+  if (parts.timers !== undefined) properties.push(`"timers":${parts.timers}`);
+  if (parts.operator !== undefined) properties.push(`"operator":${parts.operator}`);
+  return `{${properties.join(',')}}`;
+}
+
+/**
+ * One parallel subtask's state, encoded (`encodeState`) as it was when the
+ * barrier passed, so later changes to live state cannot leak in: timers and
+ * operator state are encoded at the barrier, keyed state by a copy-on-access
+ * pass between records (`KeyedSnapshotPass`).
  */
 export interface SubtaskState {
   readonly subtask: number;

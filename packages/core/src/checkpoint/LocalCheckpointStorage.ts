@@ -13,14 +13,14 @@
  * load the state's size and SHA-256 are checked against the metadata, so a
  * truncated or corrupted checkpoint is detected and skipped, never restored.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { checkArgument, TributaryError } from '../errors.js';
 import { defaultLogger, type Logger } from '../runtime/Logger.js';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointData, type CheckpointInfo, type CheckpointStorage } from './CheckpointData.js';
 import { exists, syncDirectory, writeDurably } from './durableFiles.js';
-import { decodeState, encodeState } from './serialization.js';
+import { encodeCheckpointFile, sha256Hex } from './checkpointFile.js';
+import { decodeState } from './serialization.js';
 
 /** The name of the metadata file that marks a checkpoint as complete. */
 export const METADATA_FILE = '_metadata';
@@ -108,7 +108,7 @@ export class LocalCheckpointStorage implements CheckpointStorage {
     await rm(location, { recursive: true, force: true });
     await mkdir(location, { recursive: true });
 
-    const state = Buffer.from(encodeState(data), 'utf8');
+    const { bytes: state, sha256 } = await encodeCheckpointFile(data);
     await writeDurably(join(location, STATE_FILE), state);
     const metadata: CheckpointMetadata = {
       formatVersion: CHECKPOINT_FORMAT_VERSION,
@@ -118,7 +118,7 @@ export class LocalCheckpointStorage implements CheckpointStorage {
       jobName: data.jobName,
       stateFile: STATE_FILE,
       bytes: state.length,
-      sha256: sha256(state),
+      sha256,
     };
     const temp = join(location, METADATA_TEMP_FILE);
     await writeDurably(temp, Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`, 'utf8'));
@@ -282,7 +282,7 @@ async function inspect(directory: string): Promise<Inspection> {
   }
   if (state.length < metadata.bytes) return unreadable(`state truncated: ${state.length} of ${metadata.bytes} bytes`);
   if (state.length > metadata.bytes) return unreadable(`state has ${state.length} bytes, expected ${metadata.bytes} (corrupt)`);
-  if (sha256(state) !== metadata.sha256) return unreadable('state checksum mismatch (corrupt)');
+  if (sha256Hex(state) !== metadata.sha256) return unreadable('state checksum mismatch (corrupt)');
   let data: CheckpointData;
   try {
     data = decodeState(state.toString('utf8')) as CheckpointData;
@@ -309,9 +309,6 @@ function unreadable(reason: string): { ok: false; code: 'CHECKPOINT_UNREADABLE';
   return { ok: false, code: 'CHECKPOINT_UNREADABLE', reason };
 }
 
-function sha256(content: Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
-}
 
 function isNotFound(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ENOENT';

@@ -20,3 +20,4 @@ export {
   type LocalCheckpointStorageOptions,
 } from './LocalCheckpointStorage.js';
 export { decodeState, encodeState } from './serialization.js';
+export { encodeCheckpointFile, sha256Hex, type EncodedCheckpoint } from './checkpointFile.js';

@@ -22,12 +22,22 @@ import { keyGroupRange } from '../state/KeyGroups.js';
 import { TimerServiceManager } from '../state/TimerServiceManager.js';
 import type { Clock } from '../time/clock.js';
 import { MIN_WATERMARK } from '../time/watermark.js';
-import type { SubtaskState, SubtaskStateContent } from '../checkpoint/CheckpointData.js';
+import { encodeSubtaskState, type SubtaskState, type SubtaskStateContent } from '../checkpoint/CheckpointData.js';
 import { encodeState } from '../checkpoint/serialization.js';
 import type { ExecutionScope } from './ExecutionScope.js';
 import type { JobVertex } from './JobGraph.js';
 import { RecordOutput } from './RecordOutput.js';
 import type { RecordTarget } from './RecordTarget.js';
+
+/**
+ * How long one slice of an asynchronous keyed-state snapshot may run before
+ * records get their turn again (the most a checkpoint delays a record by).
+ */
+const KEYED_SNAPSHOT_SLICE_MS = 2;
+
+function encodeIfDefined(value: unknown): string | undefined {
+  return value === undefined ? undefined : encodeState(value);
+}
 
 /** What an instance needs from the running job. */
 export interface InstanceHost {
@@ -182,32 +192,26 @@ export class OperatorInstance {
   }
 
   /**
-   * Copies this subtask's state now (keyed state, timers, operator state), so
-   * records processed after the barrier cannot change it. The final
-   * checkpoint of a finished job leaves keyed state out: no record will
-   * ever need it again.
+   * Takes this subtask's state as it is now (keyed state, timers, operator
+   * state), so records processed after the barrier cannot change it: timers
+   * and synchronous operator state are encoded at once, keyed state by a
+   * copy-on-access pass in slices between the records that follow (see
+   * `KeyedSnapshotPass`). The final checkpoint of a finished job leaves
+   * keyed state out: no record will ever need it again.
    */
   snapshot(checkpointId: number, withKeyedState = true): Promise<SubtaskState> {
+    const failed = (error: unknown): Promise<never> => Promise.reject(this.wrap(error, undefined, `checkpoint ${checkpointId}`) as Error);
     try {
-      const keyed = this.backend === undefined || !withKeyedState ? undefined : this.backend.snapshot();
-      const timers = this.timers === undefined || !withKeyedState ? undefined : this.timers.snapshot();
+      const keyed = this.backend === undefined || !withKeyedState ? undefined : this.backend.beginSnapshot();
+      const timers = this.timers === undefined || !withKeyedState ? undefined : encodeState(this.timers.snapshot());
       const result = this.operator.snapshotState?.(checkpointId);
-      const content = (operator: unknown): SubtaskStateContent => ({
-        ...(keyed === undefined ? {} : { keyed }),
-        ...(timers === undefined ? {} : { timers }),
-        ...(operator === undefined ? {} : { operator }),
-      });
-      if (result instanceof Promise) {
-        // Keyed state and timers are encoded now; the operator's part when it is ready.
-        const early = encodeState({ keyed, timers });
-        return result.then((operator: unknown) => ({
-          subtask: this.subtask,
-          state: operator === undefined ? early : encodeState(content(operator)),
-        }));
-      }
-      return Promise.resolve({ subtask: this.subtask, state: encodeState(content(result)) });
+      const operator = result instanceof Promise ? result.then(encodeIfDefined) : encodeIfDefined(result);
+      return Promise.all([keyed?.complete(KEYED_SNAPSHOT_SLICE_MS), operator]).then(
+        ([keyedText, operatorText]) => ({ subtask: this.subtask, state: encodeSubtaskState({ keyed: keyedText, timers, operator: operatorText }) }),
+        failed,
+      );
     } catch (error) {
-      return Promise.reject(this.wrap(error, undefined, `checkpoint ${checkpointId}`) as Error);
+      return failed(error);
     }
   }
 

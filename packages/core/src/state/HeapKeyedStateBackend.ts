@@ -14,10 +14,16 @@
  * the backend's current key and their own current namespace; accesses on the
  * default namespace allocate nothing. TTL is measured on the backend's clock.
  *
+ * Checkpoints use `beginSnapshot`: an asynchronous copy-on-access snapshot
+ * encoded to text between records (`KeyedSnapshotPass`), so a barrier does
+ * not pause the operator for the size of its state.
+ *
  * Gotchas: namespaces that are not strings or numbers need a `NamespaceKey`;
- * snapshots share value objects with live state (serialize them before more
- * records are processed); a key outside the subtask's key groups is not
- * rejected, but would be lost on a rescaled restore.
+ * `snapshot()` shares value objects with live state (serialize them before
+ * more records are processed); values read from state must be changed
+ * through the handles (`update` after mutating in place), or a change can
+ * leak into a snapshot in progress; a key outside the subtask's key groups
+ * is not rejected, but would be lost on a rescaled restore.
  */
 import type { Key } from '../api/functions.js';
 import { checkArgument, InvalidProgramError, TributaryError } from '../errors.js';
@@ -36,6 +42,7 @@ import { HeapListState, listCodec } from './heap/HeapListState.js';
 import { HeapMapState, mapCodec } from './heap/HeapMapState.js';
 import { HeapReducingState } from './heap/HeapReducingState.js';
 import { HeapValueState, singleValueCodec } from './heap/HeapValueState.js';
+import { KeyedSnapshotPass } from './heap/KeyedSnapshotPass.js';
 import { StateTable, type EntryCodec, type NamespaceId } from './heap/StateTable.js';
 import { EXPIRED, type TtlSettings } from './heap/ttl.js';
 import { keyGroupOf } from './KeyGroups.js';
@@ -108,6 +115,8 @@ export class HeapKeyedStateBackend implements KeyedStateAccess, KeyContext {
   private readonly clock: Clock;
   private readonly registrations = new Map<string, Registration>();
   private readonly pending = new Map<string, PendingState>();
+  /** The asynchronous snapshot being taken, until it is done. */
+  private pass: KeyedSnapshotPass | undefined = undefined;
 
   constructor(options: HeapKeyedStateBackendOptions) {
     const { maxParallelism, keyGroupRange, clock } = options;
@@ -220,6 +229,7 @@ export class HeapKeyedStateBackend implements KeyedStateAccess, KeyContext {
    * serialize the snapshot before the operator processes more records.
    */
   snapshot(): KeyedStateSnapshot {
+    this.finishSnapshotInProgress();
     const now = this.clock.now();
     const maxParallelism = this.maxParallelism;
     const keyGroups: Record<number, KeyGroupSnapshot> = {};
@@ -246,6 +256,32 @@ export class HeapKeyedStateBackend implements KeyedStateAccess, KeyContext {
   }
 
   /**
+   * Starts an asynchronous snapshot of every entry as it is now (see
+   * `KeyedSnapshotPass`): `complete(sliceMs)` encodes it between records
+   * and resolves with the text `encodeState(this.snapshot())` would give
+   * now (entries may come in another order). A snapshot still in progress
+   * is finished first. Expired TTL entries are removed, not snapshotted.
+   *
+   * ```ts
+   * const text = await backend.beginSnapshot().complete(2);
+   * restored.restore([decodeState(text) as KeyedStateSnapshot]);
+   * ```
+   */
+  beginSnapshot(): KeyedSnapshotPass {
+    this.finishSnapshotInProgress();
+    const tables = Array.from(this.registrations.values(), (registration) => registration.table);
+    const restored = Array.from(this.pending, ([name, { meta, entries }]) => ({ name, meta, entries }));
+    const pass = new KeyedSnapshotPass(tables, restored, this.maxParallelism, this.clock.now());
+    this.pass = pass;
+    return pass;
+  }
+
+  private finishSnapshotInProgress(): void {
+    this.pass?.finishNow();
+    this.pass = undefined;
+  }
+
+  /**
    * Loads the entries of this backend's key groups from snapshots (one per
    * old subtask when rescaling). Throws when a snapshot was taken with
    * another `maxParallelism`, or when a state's kind differs from the one
@@ -255,6 +291,7 @@ export class HeapKeyedStateBackend implements KeyedStateAccess, KeyContext {
    * mutated in place): restore a fresh copy (e.g. parsed JSON) each time.
    */
   restore(snapshots: readonly KeyedStateSnapshot[]): void {
+    this.finishSnapshotInProgress();
     for (const snapshot of snapshots) {
       if (snapshot.maxParallelism !== this.maxParallelism) {
         throw new TributaryError(

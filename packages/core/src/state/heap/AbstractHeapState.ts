@@ -59,10 +59,16 @@ export abstract class AbstractHeapState<S, N> implements Namespaced<N> {
     return this.namespaceKey === undefined ? (namespace as NamespaceId) : this.namespaceKey(namespace);
   }
 
-  /** The current key; throws when none was set. */
+  /**
+   * The current key; throws when none was set. Every access of the current
+   * namespace starts here, so this is also where a snapshot in progress
+   * encodes the entry before it is read or changed.
+   */
   protected currentKey(): Key {
     const key = this.keyContext.currentKey;
     if (key === undefined) throw noKeySet(this.table.name);
+    const hook = this.table.snapshotHook;
+    if (hook !== undefined) hook.touch(this.nsId, key);
     return key;
   }
 
@@ -88,7 +94,9 @@ export abstract class AbstractHeapState<S, N> implements Namespaced<N> {
 
   /** Removes and returns the current key's entry in another namespace (for merging). */
   protected takeFrom(namespace: N, key: Key): S | undefined {
-    const bucket = this.table.buckets.get(this.identity(namespace));
+    const id = this.identity(namespace);
+    this.table.snapshotHook?.touch(id, key);
+    const bucket = this.table.buckets.get(id);
     if (bucket === undefined) return undefined;
     const stored = bucket.entries.get(key);
     if (stored !== undefined) this.table.remove(bucket, key);
@@ -97,7 +105,9 @@ export abstract class AbstractHeapState<S, N> implements Namespaced<N> {
 
   /** Writes the current key's entry in another namespace (for merging). */
   protected writeTo(namespace: N, key: Key, stored: S): void {
-    this.table.bucketFor(this.identity(namespace), namespace).entries.set(key, stored);
+    const id = this.identity(namespace);
+    this.table.snapshotHook?.touch(id, key);
+    this.table.bucketFor(id, namespace).entries.set(key, stored);
   }
 
   /**

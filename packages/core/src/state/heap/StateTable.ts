@@ -44,9 +44,16 @@ export interface EntryCodec<S> {
   isVisible(stored: S, now: number): boolean;
 }
 
+/** What a snapshot in progress needs to hear: an entry is about to be read or changed (see `KeyedSnapshotPass`). */
+export interface TableSnapshotHook {
+  touch(namespace: NamespaceId, key: Key): void;
+}
+
 /** One named state's entries, by namespace then key. */
 export class StateTable<S> {
   readonly buckets = new Map<NamespaceId, NamespaceBucket<S>>();
+  /** The snapshot being taken of this table, if any: handles call it before each access. */
+  snapshotHook: TableSnapshotHook | undefined = undefined;
 
   constructor(
     readonly name: string,
