@@ -139,6 +139,21 @@ export function createTableSql(table: Table, dialect: SqlDialect): string {
   return `CREATE TABLE IF NOT EXISTS ${q(table.name)} (\n  ${columns.join(',\n  ')}\n)`;
 }
 
+/**
+ * `ALTER TABLE … ADD COLUMN` for the columns of `table` an existing table
+ * lacks (a table created by an earlier version), `[]` when none is missing.
+ * Added columns are nullable whatever the definition says: the rows
+ * already there have no value for them.
+ */
+export function addColumnsSql(table: Table, existing: readonly string[], dialect: SqlDialect): string[] {
+  const fold = (name: string): string => (dialect === 'mysql' ? name.toLowerCase() : name);
+  const present = new Set(existing.map(fold));
+  const q = (n: string): string => quoteIdentifier(n, dialect);
+  return table.columns
+    .filter((c) => !present.has(fold(c.name)))
+    .map((c) => `ALTER TABLE ${q(table.name)} ADD COLUMN ${q(c.name)} ${sqlType(c, dialect)} NULL`);
+}
+
 /** The declared schema of a table for the RDS connector's schema check: column → type. */
 export function declaredSchema(table: Table, columns?: readonly string[]): Record<string, ColumnType> {
   const wanted = columns === undefined ? table.columns : table.columns.filter((c) => columns.includes(c.name));

@@ -9,7 +9,8 @@
 import { StreamEnvironment } from '@tributary/core';
 import { openSqlClient, type RdsConnectionOptions, type SqlClient } from '@tributary/connectors/rds';
 import { describe, expect, it } from 'vitest';
-import { quoteIdentifier } from '../retail/tables.js';
+import { createTableSql, quoteIdentifier } from '../retail/tables.js';
+import { alertsTable, ensureDashboardTables } from './tables.js';
 import { HOUR, createRetailFixture, shouldRunAgainst, waitUntil } from './fixtures.js';
 import { decimalToCents } from '../retail/orders.js';
 import { buildSalesDashboard } from './salesDashboard.js';
@@ -86,6 +87,34 @@ describe.each(SERVERS)('the sales dashboard on $name', ({ port, options }) => {
       }
     } finally {
       await fixture.drop();
+      await sql.close();
+    }
+  });
+
+  it('adds the columns an alerts table created by an earlier version lacks, keeping its rows', async (ctx) => {
+    if (!(await shouldRunAgainst(port))) {
+      ctx.skip(`no server on 127.0.0.1:${port} (set REQUIRE_SERVICES=1 to make this a failure)`);
+      return;
+    }
+    const sql = openSqlClient(options);
+    const name = `sd_alerts_legacy_${process.pid}`;
+    const q = (n: string): string => quoteIdentifier(n, sql.dialect.name);
+    const current = alertsTable(name);
+    const legacy = { ...current, columns: current.columns.filter((c) => c.name !== 'baseline_per_order') };
+    try {
+      await sql.query(`DROP TABLE IF EXISTS ${q(name)}`);
+      await sql.query(createTableSql(legacy, sql.dialect.name));
+      const columns = legacy.columns.map((c) => c.name);
+      const values = [ 'Motorcycles', 'EMEA', 0, 'revenue', '10.00', '1.00', '1.00', '0.50', 24, '18.00', '10.00', '0.5000', 0, 0];
+      await sql.query(`INSERT INTO ${q(name)} (${columns.map(q).join(', ')}) VALUES (${columns.map((_, i) => sql.dialect.placeholder(i + 1)).join(', ')})`, values);
+      await ensureDashboardTables(sql, { alerts: name, hourly: `sd_hourly_legacy_${process.pid}` });
+      await ensureDashboardTables(sql, { alerts: name, hourly: `sd_hourly_legacy_${process.pid}` }); // idempotent
+      expect((await sql.dialect.describeTable(sql, name)).map((c) => c.name)).toEqual(current.columns.map((c) => c.name));
+      const rows = await sql.query(`SELECT ${q('metric')}, ${q('baseline_per_order')} FROM ${q(name)}`);
+      expect(rows).toEqual([{ metric: 'revenue', baseline_per_order: null }]);
+    } finally {
+      await sql.query(`DROP TABLE IF EXISTS ${q(name)}`);
+      await sql.query(`DROP TABLE IF EXISTS ${q(`sd_hourly_legacy_${process.pid}`)}`);
       await sql.close();
     }
   });

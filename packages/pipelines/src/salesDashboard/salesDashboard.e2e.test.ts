@@ -169,9 +169,10 @@ describe('the sales dashboard end to end', () => {
       expect(ageMs).toBeLessThanOrEqual(FRESHNESS_OBJECTIVE_MS);
       // The burst of orders this hour against the quiet hours since the history is a spike for some groups: the page lists the alerts table's.
       const alerts = await sql.query(
-        `SELECT product_line, region, observed FROM ${q(fixture.tables.alerts)} WHERE hour_start >= (SELECT MAX(hour_start) FROM ${q(fixture.tables.hourly)}) - 3600000`,
+        `SELECT product_line, region, observed, baseline_per_order FROM ${q(fixture.tables.alerts)} WHERE hour_start >= (SELECT MAX(hour_start) FROM ${q(fixture.tables.hourly)}) - 3600000`,
       );
       const n = alerts.length;
+      for (const alert of alerts) expect(Number(alert['baseline_per_order'])).toBeGreaterThan(0);
       await page.waitForFunction(
         `document.querySelectorAll('[data-testid="spike-row"]').length === ${n} && (${n} > 0 || document.querySelector('[data-testid="no-spikes"]') !== null)`,
         undefined,

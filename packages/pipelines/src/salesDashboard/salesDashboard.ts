@@ -232,6 +232,7 @@ function alertRow(a: SpikeAlert): Record<string, unknown> {
     baseline_mean: a.baseline_mean.toFixed(2),
     baseline_stddev: a.baseline_stddev.toFixed(2),
     baseline_hours: a.baseline_hours,
+    baseline_per_order: a.baseline_per_order.toFixed(4),
     z_score: fixed(a.z_score === null ? null : Math.min(a.z_score, 9_999_999_999), 2),
     ratio: fixed(a.ratio === null ? null : Math.min(a.ratio, 9_999_999_999), 2),
     elapsed_fraction: a.elapsed_fraction.toFixed(4),

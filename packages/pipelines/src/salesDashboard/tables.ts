@@ -7,7 +7,7 @@
  */
 import type { SqlClient } from '@tributary/connectors/rds';
 import type { Table } from '../retail/tables.js';
-import { createTableSql } from '../retail/tables.js';
+import { addColumnsSql, createTableSql } from '../retail/tables.js';
 
 /** Default name of the hourly sales table. */
 export const DEFAULT_HOURLY_TABLE = 'sales_dashboard_hourly';
@@ -53,6 +53,9 @@ export function alertsTable(name = DEFAULT_ALERTS_TABLE): Table {
       { name: 'elapsed_fraction', type: 'DECIMAL', size: [6, 4] },
       { name: 'last_event_time', type: 'BIGINT' },
       { name: 'detected_at', type: 'BIGINT' },
+      // Added after the first release (tables created before get it from ensureDashboardTables): last, where ALTER TABLE puts it.
+      /** k: the metric per order over the baseline hours (the spike test's counting-noise scale). */
+      { name: 'baseline_per_order', type: 'DECIMAL', size: [16, 4], nullable: true },
     ],
     primaryKey: ['product_line', 'region', 'hour_start'],
   };
@@ -63,9 +66,14 @@ export function columnsOf(table: Table): string[] {
   return table.columns.map((c) => c.name);
 }
 
-/** Creates both tables if they do not exist. */
+/**
+ * Creates both tables if they do not exist, and adds the columns a table
+ * created by an earlier version lacks (`baseline_per_order` of the alerts).
+ */
 export async function ensureDashboardTables(client: SqlClient, names: { readonly hourly?: string; readonly alerts?: string } = {}): Promise<void> {
-  const dialect = client.dialect.name;
-  await client.query(createTableSql(hourlySalesTable(names.hourly), dialect));
-  await client.query(createTableSql(alertsTable(names.alerts), dialect));
+  for (const table of [hourlySalesTable(names.hourly), alertsTable(names.alerts)]) {
+    await client.query(createTableSql(table, client.dialect.name));
+    const existing = await client.dialect.describeTable(client, table.name);
+    for (const sql of addColumnsSql(table, existing.map((c) => c.name), client.dialect.name)) await client.query(sql);
+  }
 }
