@@ -218,6 +218,11 @@ export class AsyncSinkWriter<T, E> implements SinkWriter<T> {
     await this.service.close?.();
   }
 
+  /** Entries sent again so far (the operator's `retriedRecords` metric). */
+  retriedRecords(): number {
+    return this.retriedEntries;
+  }
+
   /** This writer's counters. */
   stats(): AsyncSinkStats {
     return {

@@ -186,7 +186,8 @@ describe('KinesisSink against kinesalite', { timeout: 60_000 }, () => {
       retry: { initialBackoffMs: 1, maxBackoffMs: 20 },
     });
     env.fromCollection(input).rebalance().sinkTo(sink);
-    await env.execute('partial failures');
+    const job = env.execute('partial failures');
+    await job;
     faulty.destroy();
     expect(violations).toEqual([]);
     const stored = (await readAll(stream)).map(decode);
@@ -196,6 +197,10 @@ describe('KinesisSink against kinesalite', { timeout: 60_000 }, () => {
     expect(stats.retriedEntries).toBeGreaterThan(500);
     expect(stats.recordsWritten).toBe(2_000);
     expect([...sent.values()].reduce((a, b) => a + b, 0)).toBe(2_000 + stats.retriedEntries);
+    // The retries show in the job's metrics (and so in tributary_sink_retried_records_total), per sink subtask.
+    const sinkSubtasks = job.metrics().filter((m) => m.retriedRecords !== undefined);
+    expect(sinkSubtasks).toHaveLength(2);
+    expect(sinkSubtasks.reduce((total, m) => total + (m.retriedRecords ?? 0), 0)).toBe(stats.retriedEntries);
   });
 
   it('fails clearly when the stream does not exist', async () => {

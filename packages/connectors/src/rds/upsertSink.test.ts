@@ -21,10 +21,13 @@ interface Item {
 const COLUMNS = ['id', 'name', 'qty'];
 const items = (n: number, suffix = ''): Item[] => Array.from({ length: n }, (_, i) => ({ id: i + 1, name: `item-${i + 1}${suffix}`, qty: i % 7 === 0 ? null : i }));
 
-async function writeAll<T>(records: readonly T[], sink: ReturnType<typeof rdsUpsertSink<T & object>>, parallelism = 1): Promise<void> {
+/** Runs a job writing `records` to `sink`; resolves with the rows its sink subtasks retried. */
+async function writeAll<T>(records: readonly T[], sink: ReturnType<typeof rdsUpsertSink<T & object>>, parallelism = 1): Promise<number> {
   const env = StreamEnvironment.create({ parallelism, logger: silentLogger });
   env.fromCollection([...records]).sinkTo(sink);
-  await env.execute('upsert').done;
+  const job = env.execute('upsert');
+  await job.done;
+  return job.metrics().reduce((total, m) => total + (m.retriedRecords ?? 0), 0);
 }
 
 describe.each(targets)('rdsUpsertSink on $name', ({ dialect, conn, run }) => {
@@ -113,9 +116,11 @@ describe.each(targets)('rdsUpsertSink on $name', ({ dialect, conn, run }) => {
           : Object.assign(new Error('deadlock detected'), { code: '40P01' });
       observed.failNext(2, deadlock);
       const sink = rdsUpsertSink<Item>({ ...observed.options, table, key: ['id'], columns: COLUMNS, batchSize: 50, retry: { initialBackoffMs: 5 }, logger });
-      await writeAll(items(120), sink);
+      const retried = await writeAll(items(120), sink);
       expect(await contents(table)).toEqual(items(120));
       expect(warnings.filter((w) => w.includes('transient error, retrying'))).toHaveLength(2);
+      expect(retried).toBe(2 * 50); // the first batch of 50 rows, sent twice more
+
       expect(observed.statements.filter((s) => s.sql.startsWith('INSERT'))).toHaveLength(3 + 2);
 
       // Retries run out: the job fails with a retryable error that says so.

@@ -145,12 +145,19 @@ class UpsertWriter<T> implements SinkWriter<T> {
   private client: SqlClient | undefined;
   private readonly sqlByRows = new Map<number, string>();
   private readonly name: string;
+  /** Rows of batches sent again after a transient error. */
+  private retried = 0;
 
   constructor(
     private readonly plan: UpsertPlan<T>,
     context: SinkWriterContext,
   ) {
     this.name = `rdsUpsertSink '${plan.label}' (${context.sinkName}#${context.subtaskIndex})`;
+  }
+
+  /** Rows sent again after a transient error (the operator's `retriedRecords` metric). */
+  retriedRecords(): number {
+    return this.retried;
   }
 
   write(record: T, timestamp: number): void | Promise<void> {
@@ -267,8 +274,10 @@ class UpsertWriter<T> implements SinkWriter<T> {
         () => client.query(sql, params),
         (error) => dialect.isTransient(error),
         this.plan.retry,
-        (error, attempt, delayMs) =>
-          this.plan.logger.warn({ table: this.plan.label, attempt, delayMs, error: errorMessage(error) }, `${this.name}: transient error, retrying in ${Math.round(delayMs)} ms`),
+        (error, attempt, delayMs) => {
+          this.retried += batch.length;
+          this.plan.logger.warn({ table: this.plan.label, attempt, delayMs, error: errorMessage(error) }, `${this.name}: transient error, retrying in ${Math.round(delayMs)} ms`);
+        },
       );
       this.plan.metrics.records += batch.length;
     } catch (error) {

@@ -20,6 +20,8 @@ export interface OperatorMetricsSnapshot {
   readonly deadLetters: number;
   /** Records dropped for lateness or sent to a late-data side output. */
   readonly lateRecords: number;
+  /** Sinks that retry: records sent again after a failed attempt (`undefined` for other operators). */
+  readonly retriedRecords: number | undefined;
   /** The operator's current input watermark, `-Infinity` before the first. */
   readonly watermark: number;
   /** Processing time minus watermark, ms (`undefined` before the first watermark or after the final one). */
@@ -38,6 +40,8 @@ export class OperatorMetrics {
   lateRecords = 0;
   watermark = Number.NEGATIVE_INFINITY;
   backpressureMs = 0;
+  /** Reads a sink writer's retried-records count (set by the sink operator when its writer counts them). */
+  retriedRecordsProbe: (() => number) | undefined = undefined;
   private readonly latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: MAX_TRACKED_LATENCY_MS, numberOfSignificantValueDigits: 3, useWebAssembly: false });
 
   constructor(
@@ -63,6 +67,7 @@ export class OperatorMetrics {
       recordsOut: this.recordsOut,
       deadLetters: this.deadLetters,
       lateRecords: this.lateRecords,
+      retriedRecords: this.retriedRecordsProbe?.(),
       watermark: this.watermark,
       watermarkLagMs: finite ? Math.max(0, now - this.watermark) : undefined,
       backpressureMs: this.backpressureMs,

@@ -14,6 +14,7 @@ export function operatorMetricsSnapshot(over: Partial<OperatorMetricsSnapshot> =
     recordsOut: 0,
     deadLetters: 0,
     lateRecords: 0,
+    retriedRecords: undefined,
     watermark: Number.NEGATIVE_INFINITY,
     watermarkLagMs: undefined,
     backpressureMs: 0,

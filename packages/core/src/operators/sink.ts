@@ -49,7 +49,9 @@ export class SinkOperator<T> implements StreamOperator<never> {
       sinkName: ctx.name,
       now: () => ctx.clock.now(),
     };
-    this.writer = sink.createWriter(context);
+    const writer = sink.createWriter(context);
+    this.writer = writer;
+    if (writer.retriedRecords !== undefined) ctx.metrics.retriedRecordsProbe = () => writer.retriedRecords?.() ?? 0;
     if (isTwoPhaseCommitSink(sink)) {
       const committer = sink.createCommitter(context);
       this.committer = committer;

@@ -18,6 +18,7 @@ describe('Prometheus rendering', () => {
       operators: [
         snapshot({ operator: 'Source', uid: 'src', subtask: 0, recordsOut: 10, backpressureMs: 250 }),
         snapshot({ operator: 'Parse\\Map', subtask: 1, recordsIn: 7, recordsOut: 6, deadLetters: 1, watermarkLagMs: 1500, lateRecords: 2 }),
+        snapshot({ operator: 'Sink: Kinesis', subtask: 0, recordsIn: 6, retriedRecords: 4 }),
       ],
       checkpoints: { completed: 3, failed: 1, lastDurationMs: 42 },
       restarts: 2,
@@ -29,6 +30,7 @@ describe('Prometheus rendering', () => {
       ['tributary_records_out_total', 'counter'],
       ['tributary_dead_letters_total', 'counter'],
       ['tributary_late_records_total', 'counter'],
+      ['tributary_sink_retried_records_total', 'counter'],
       ['tributary_watermark_lag_ms', 'gauge'],
       ['tributary_backpressure_ms_total', 'counter'],
       ['tributary_checkpoints_completed_total', 'counter'],
@@ -46,6 +48,10 @@ describe('Prometheus rendering', () => {
     expect(lines).toContain('tributary_dead_letters_total{job="clicks \\"prod\\"",operator="Parse\\\\Map",subtask="1"} 1');
     expect(lines).toContain('tributary_late_records_total{job="clicks \\"prod\\"",operator="Parse\\\\Map",subtask="1"} 2');
     expect(lines).toContain('tributary_backpressure_ms_total{job="clicks \\"prod\\"",operator="Source",subtask="0",uid="src"} 250');
+    // Only sinks whose writer counts retries have the series.
+    expect(lines.filter((l) => l.startsWith('tributary_sink_retried_records_total{'))).toEqual([
+      'tributary_sink_retried_records_total{job="clicks \\"prod\\"",operator="Sink: Kinesis",subtask="0"} 4',
+    ]);
     // The lag is only known for the operator that has seen a watermark.
     expect(lines.filter((l) => l.startsWith('tributary_watermark_lag_ms{'))).toEqual([
       'tributary_watermark_lag_ms{job="clicks \\"prod\\"",operator="Parse\\\\Map",subtask="1"} 1500',

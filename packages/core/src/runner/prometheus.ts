@@ -106,6 +106,12 @@ export function renderPrometheus(input: PrometheusInput): string {
       samples: perOperator((m) => m.lateRecords),
     },
     {
+      name: 'tributary_sink_retried_records_total',
+      type: 'counter',
+      help: 'Records a sink sent again after a failed, throttled or timed-out attempt.',
+      samples: perOperator((m) => m.retriedRecords),
+    },
+    {
       name: 'tributary_watermark_lag_ms',
       type: 'gauge',
       help: 'Processing time minus the operator subtask input watermark, in milliseconds.',

@@ -21,6 +21,12 @@ export interface SinkWriter<T> {
   /** Makes everything written so far durable (at checkpoints, and with `endOfInput` at the end). */
   flush?(endOfInput: boolean): void | Promise<void>;
   close?(): void | Promise<void>;
+  /**
+   * Records sent again so far after a failed, throttled or timed-out attempt
+   * (at-least-once sinks that retry). Reported as the operator's
+   * `retriedRecords` metric (`tributary_sink_retried_records_total`).
+   */
+  retriedRecords?(): number;
 }
 
 /** A destination for records of type T. */
