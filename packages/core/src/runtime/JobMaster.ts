@@ -146,7 +146,6 @@ export class JobMaster {
       throw new TributaryError('CHECKPOINT_UNREADABLE', `Cannot restore from '${from}': no checkpoint storage is configured (set checkpointDir)`);
     }
     if (from === 'latest') return this.latest();
-    await this.numberAfterStoredCheckpoints();
     try {
       return await storage.load(from);
     } catch (error) {
@@ -159,20 +158,9 @@ export class JobMaster {
   private async latest(): Promise<CheckpointData | undefined> {
     const storage = this.options.checkpointStorage;
     if (storage === undefined) return undefined;
-    await this.numberAfterStoredCheckpoints();
     const found = await storage.loadLatest((location, reason) =>
       this.options.logger.warn({ location, reason }, `skipping checkpoint ${location}: ${reason}`),
     );
     return found?.data;
-  }
-
-  /**
-   * New checkpoints are numbered after every stored one, not after the one
-   * restored: a newer checkpoint that was skipped (unreadable) or not chosen
-   * is kept as it is, never overwritten by a new checkpoint of the same id.
-   */
-  private async numberAfterStoredCheckpoints(): Promise<void> {
-    const stored = (await this.options.checkpointStorage?.list()) ?? [];
-    for (const info of stored) this.lastCheckpointId = Math.max(this.lastCheckpointId, info.checkpointId);
   }
 }
