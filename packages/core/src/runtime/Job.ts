@@ -126,6 +126,10 @@ export class Job implements InstanceHost {
         retain: options.retain,
         clock: options.clock,
         logger: options.logger,
+        // Ids go on from the restored checkpoint, not from the newest stored one: when a newer
+        // checkpoint was skipped (corrupt), its id is reused, so exactly-once sinks that name
+        // their output by checkpoint id (the file sink's part-<subtask>-<id>) overwrite what it
+        // committed instead of committing the replayed records a second time.
         lastId: Math.max(options.lastCheckpointId, options.restore?.checkpointId ?? 0),
       },
     );
