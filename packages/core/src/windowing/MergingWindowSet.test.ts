@@ -98,4 +98,22 @@ describe('MergingWindowSet', () => {
     again.persist();
     expect(state.items).toEqual([]);
   });
+
+  it('adds session bounds without a window when they fall inside, and finds the window covering an older one', () => {
+    const state = listState<WindowMapping<TimeWindow>>();
+    const set = new MergingWindowSet(sessions, state);
+    const merges: Merge[] = [];
+    const [first] = set.addTimeWindow(0, 3, recordMerges(merges));
+    const [extended, stateWindow] = set.addTimeWindow(2, 5, recordMerges(merges));
+    expect([String(extended), String(stateWindow)]).toEqual(['TimeWindow[0, 5)', 'TimeWindow[0, 3)']);
+    expect(set.addTimeWindow(1, 4, recordMerges(merges))[0]).toBe(extended); // inside: the in-flight entry, no merge
+    expect(merges).toEqual([['TimeWindow[0, 5)', ['TimeWindow[0, 3)'], 'TimeWindow[0, 3)', []]]);
+    expect(set.getCovering(first!)?.[0]).toBe(extended);
+    expect(set.getCovering(tw(4, 9))).toBeUndefined();
+    expect(set.isLoaded(extended!)).toBe(false);
+    set.persist();
+    const rebuilt = new MergingWindowSet(sessions, state);
+    const [loaded] = rebuilt.addTimeWindow(4, 5, () => {});
+    expect(rebuilt.isLoaded(loaded!)).toBe(true); // read from state: its history is not known
+  });
 });

@@ -6,11 +6,18 @@
  * so merging never moves the bulk of the state. The mapping lives in keyed
  * state (a list of pairs), so it survives snapshots; the window operator
  * keeps each key's set in memory between records (`MergingWindowSets`).
+ *
+ * The built-in session assigners merge time windows that intersect. For
+ * them a new window is merged by one scan, without asking the assigner: the
+ * in-flight windows never intersect each other, so the new window merges
+ * with exactly the ones it intersects — nearly always none or one (a record
+ * that starts a session, or extends the key's session).
  */
 import { TributaryError } from '../errors.js';
 import type { ListState } from '../state/State.js';
+import { SessionWindowAssigner } from './assigners/assignerInternals.js';
 import type { MergingWindowAssigner } from './assigners/WindowAssigner.js';
-import { reviveWindow, type Window } from './windows.js';
+import { reviveWindow, TimeWindow, type Window } from './windows.js';
 
 /**
  * A persisted mapping entry: [window, state window].
@@ -32,6 +39,10 @@ export type MergeFunction<W extends Window> = (
   stateWindowResult: W,
   mergedStateWindows: readonly W[],
 ) => void;
+
+const NO_WINDOWS: readonly never[] = [];
+/** `onlyIntersecting`: the new window intersects several in-flight windows. */
+const SEVERAL = -2;
 
 /** The index of the window equal to `window`, or -1. */
 function indexOfEqual<W extends Window>(windows: readonly W[], window: W): number {
@@ -65,14 +76,28 @@ export class MergingWindowSet<W extends Window> {
    */
   private readonly mapping: WindowMapping<W>[] = [];
   private changed = false;
+  /** True when windows are time windows that merge when they intersect (the built-in session assigners). */
+  private readonly byIntersection: boolean;
+  /** The windows read from state when the set was built (restored, or rebuilt after an error). */
+  private readonly loaded: ReadonlySet<W> | undefined;
 
   constructor(
     private readonly assigner: MergingWindowAssigner<any, W>,
     private readonly state: ListState<WindowMapping<W>>,
   ) {
+    this.byIntersection = assigner instanceof SessionWindowAssigner;
     for (const [window, stateWindow] of state.get()) {
       this.put(reviveWindow(window) as W, reviveWindow(stateWindow) as W);
     }
+    if (this.mapping.length > 0) this.loaded = new Set(this.windows());
+  }
+
+  /**
+   * True when `window` was read from state when the set was built, not
+   * added since: what happened to it before (its timers) is not known here.
+   */
+  isLoaded(window: W): boolean {
+    return this.loaded?.has(window) ?? false;
   }
 
   /** The state window of an in-flight window, or undefined when it is not in flight. */
@@ -81,12 +106,33 @@ export class MergingWindowSet<W extends Window> {
     return i < 0 ? undefined : this.mapping[i]![1];
   }
 
+  /**
+   * The in-flight window that contains `window` (equal to it, or larger
+   * after merges) with its state window; time windows only. In-flight
+   * windows never overlap, so there is at most one.
+   */
+  getCovering(window: W): WindowMapping<W> | undefined {
+    const inner = window as unknown as TimeWindow;
+    const mapping = this.mapping;
+    for (let i = 0; i < mapping.length; i++) {
+      const entry = mapping[i]!;
+      const w = entry[0] as unknown as TimeWindow;
+      if (w.start <= inner.start && inner.end <= w.end) return entry;
+    }
+    return undefined;
+  }
+
   /** Removes a window that was cleaned up (or turned out late). */
   retireWindow(window: W): void {
     if (this.take(window) === undefined) {
       throw new TributaryError('WINDOW_NOT_IN_FLIGHT', `Window ${String(window)} is not in the in-flight window set`);
     }
     this.changed = true;
+  }
+
+  /** The number of windows in flight. */
+  get size(): number {
+    return this.mapping.length;
   }
 
   /** True when no window is in flight. */
@@ -105,9 +151,19 @@ export class MergingWindowSet<W extends Window> {
    * Adds a new window, merging it with in-flight windows as the assigner
    * says; returns the window the new one ended up in. `merge` is called for
    * each merge that changes a window (not when the new window falls inside
-   * an existing one).
+   * an existing one, which is then returned).
    */
   addWindow(newWindow: W, merge: MergeFunction<W>): W {
+    if (this.byIntersection) {
+      const { start, end } = newWindow as unknown as TimeWindow;
+      const i = this.onlyIntersecting(start, end);
+      if (i === -1) {
+        this.mapping.push([newWindow, newWindow]);
+        this.changed = true;
+        return newWindow;
+      }
+      if (i !== SEVERAL) return this.addToOne(start, end, i, merge)[0];
+    }
     // an equal window is already in flight (in-flight windows never overlap, so nothing merges)
     if (this.indexOf(newWindow) >= 0) return newWindow;
 
@@ -149,6 +205,59 @@ export class MergingWindowSet<W extends Window> {
       this.changed = true;
     }
     return resultWindow;
+  }
+
+  /**
+   * `addWindow` for the time window `[start, end)` of a built-in session
+   * assigner, allocating the window only when it is not inside an in-flight
+   * one: returns the entry [window the new one ended up in, its state window].
+   */
+  addTimeWindow(start: number, end: number, merge: MergeFunction<W>): WindowMapping<W> {
+    const i = this.onlyIntersecting(start, end);
+    if (i === SEVERAL) {
+      const actual = this.addWindow(new TimeWindow(start, end) as unknown as W, merge);
+      return [actual, this.getStateWindow(actual)!];
+    }
+    return this.addToOne(start, end, i, merge);
+  }
+
+  /**
+   * Adds the time window `[start, end)` that intersects at most one
+   * in-flight window (at `index`, or -1 for none): what `addWindow` does,
+   * without arrays. A merged window keeps its place (and state window) in
+   * the mapping; a window inside an in-flight one changes nothing.
+   */
+  private addToOne(start: number, end: number, index: number, merge: MergeFunction<W>): WindowMapping<W> {
+    const mapping = this.mapping;
+    if (index < 0) {
+      const window = new TimeWindow(start, end) as unknown as W;
+      const entry: WindowMapping<W> = [window, window];
+      mapping.push(entry);
+      this.changed = true;
+      return entry;
+    }
+    const entry = mapping[index]!;
+    const inFlight = entry[0] as unknown as TimeWindow;
+    if (inFlight.start <= start && end <= inFlight.end) return entry;
+    const result = new TimeWindow(Math.min(inFlight.start, start), Math.max(inFlight.end, end)) as unknown as W;
+    const merged: WindowMapping<W> = [result, entry[1]];
+    mapping[index] = merged;
+    this.changed = true;
+    merge(result, [entry[0]], entry[1], NO_WINDOWS);
+    return merged;
+  }
+
+  /** The index of the only in-flight window `[start, end)` intersects; -1 for none, `SEVERAL` for more than one. */
+  private onlyIntersecting(start: number, end: number): number {
+    const mapping = this.mapping;
+    let found = -1;
+    for (let i = 0; i < mapping.length; i++) {
+      const w = mapping[i]![0] as unknown as TimeWindow;
+      if (w.start > end || w.end < start) continue; // (touching windows intersect)
+      if (found >= 0) return SEVERAL;
+      found = i;
+    }
+    return found;
   }
 
   /** Writes the mapping back to keyed state if it changed (clears the state when empty). */

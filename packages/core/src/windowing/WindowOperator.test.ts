@@ -267,13 +267,17 @@ describe('WindowOperator: session windows', () => {
     expect(r.numEventTimeTimers()).toBe(0);
   });
 
-  it('merges two sessions when a record bridges them, keeping one timer and the contents of both', () => {
+  it('merges two sessions when a record bridges them, keeping the contents of both and firing the merged session once', () => {
     const h = open(WindowOperator.reduce<string, Rec, TimeWindow>({ assigner: EventTimeSessionWindows.withGap(3000) }, sum));
     h.processElement(['a', 1], 0); // [0, 3000)
     h.processElement(['a', 10], 5000); // [5000, 8000)
     expect(h.numEventTimeTimers()).toBe(2);
     h.processElement(['a', 100], 2500); // [2500, 5500) bridges both: [0, 8000)
-    expect(h.numEventTimeTimers()).toBe(1);
+    // lazy timers: the sessions' timers stay; the first, at 2999, re-arms at the merged end
+    expect(h.numEventTimeTimers()).toBe(2);
+    h.processWatermark(2999);
+    expect(out(h)).toEqual([]);
+    expect(h.numEventTimeTimers()).toBe(2); // [5000, 8000) and [0, 8000) at 7999
     h.processWatermark(7998);
     expect(out(h)).toEqual([]);
     h.processWatermark(7999);

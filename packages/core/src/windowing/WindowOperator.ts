@@ -6,7 +6,9 @@
  * passes their end plus the allowed lateness, and routes late records to a
  * side output (or drops them), counting each in `metrics.lateRecords`.
  * Session windows merge through a `MergingWindowSet` per key, kept in keyed
- * state and cached in memory (see `MergingWindowSets`).
+ * state and cached in memory (see `MergingWindowSets`); event-time sessions
+ * under the default trigger skip the trigger and keep their timers lazily
+ * (see `LazySessionTimers`).
  *
  * Results carry the timestamp `window.maxTimestamp()`. Users build it
  * through `keyedStream.window(assigner)`; the static factories here are
@@ -18,10 +20,12 @@ import { InvalidProgramError, TributaryError, UserFunctionError, checkArgument }
 import type { InternalTimer, OperatorContext, StreamOperator } from '../operators/StreamOperator.js';
 import type { InternalTimerService } from '../state/InternalTimerService.js';
 import type { KeyedStateAccess } from '../state/KeyedStateAccess.js';
+import { SessionWindowAssigner } from './assigners/assignerInternals.js';
 import type { WindowAssigner, WindowAssignerContext } from './assigners/WindowAssigner.js';
 import type { Evictor, TimestampedValue } from './evictors/Evictor.js';
 import type { MergingWindowSet, MergeFunction } from './MergingWindowSet.js';
 import { MergingWindowSets } from './MergingWindowSets.js';
+import { LazySessionTimers, type SessionTimerAction } from './LazySessionTimers.js';
 import type { ProcessWindowFunction, UserWindowFunction } from './ProcessWindowFunction.js';
 import { EventTimeTrigger } from './triggers/EventTimeTrigger.js';
 import { ProcessingTimeTrigger } from './triggers/ProcessingTimeTrigger.js';
@@ -51,7 +55,7 @@ import {
   type WindowContents,
   type WindowContentsFactory,
 } from './windowOperatorInternals.js';
-import { reviveWindow, type Window } from './windows.js';
+import { reviveWindow, type TimeWindow, type Window } from './windows.js';
 
 /**
  * How windows are formed: the staged settings of a `WindowedStream`.
@@ -128,6 +132,16 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
   private readonly builtInTrigger: boolean;
   /** True when the cleanup timer is the built-in trigger's own timer (no allowed lateness). */
   private readonly cleanupIsTriggerTimer: boolean;
+  /**
+   * True for event-time sessions of a built-in session assigner under the
+   * default trigger: the trigger is skipped and timers are lazy (`LazySessionTimers`).
+   */
+  private readonly lazySessions: boolean;
+  private sessionTimers: LazySessionTimers | undefined;
+  /** Whether the last merge of a lazy session kept a pending timer (set by `mergeWindows`), undefined when none happened. */
+  private sessionMergeCovered: boolean | undefined = undefined;
+  /** The set a lazy session record is being added to (for `mergeWindows`). */
+  private sessionSet: MergingWindowSet<W> | undefined = undefined;
 
   private ctx!: OperatorContext<OUT>;
   private keyed!: KeyedStateAccess;
@@ -155,6 +169,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       !this.merging &&
       (this.eventTime ? this.trigger === EventTimeTrigger.create() : this.trigger === ProcessingTimeTrigger.create());
     this.cleanupIsTriggerTimer = this.builtInTrigger && (!this.eventTime || this.allowedLateness === 0);
+    this.lazySessions = this.eventTime && this.assigner instanceof SessionWindowAssigner && this.trigger === EventTimeTrigger.create();
     checkArgument(
       this.allowedLateness >= 0,
       `allowed lateness must be >= 0 milliseconds, got ${this.allowedLateness}`,
@@ -241,6 +256,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     this.timers = ctx.timerService<W>(WINDOW_TIMERS, namespaceKeyOf);
     this.contents = this.config.contents(keyed);
     if (this.merging) this.mergingSets = new MergingWindowSets<W>(keyed, this.assigner as never);
+    if (this.lazySessions) this.sessionTimers = new LazySessionTimers(this.timers as never, this.allowedLateness);
     const global = globalStateStore(keyed);
     this.triggerCtx = new WindowTriggerContext<W>(this.timers, keyed);
     this.processCtx = new WindowProcessContext<W>(this.timers, keyed, ctx.output, global);
@@ -265,6 +281,10 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
 
   processElement(value: unknown, timestamp: number): void {
     try {
+      if (this.lazySessions) {
+        if (this.addToSession(value as IN, timestamp)) this.skipped(value as IN, timestamp);
+        return;
+      }
       const windows = this.assigner.assignWindows(value as IN, timestamp, this.assignerContext);
       const skipped = this.merging
         ? this.addToMergingWindows(value as IN, timestamp, windows)
@@ -351,6 +371,32 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     return skipped;
   }
 
+  /** `addToMergingWindows` for lazy sessions: no trigger calls, no window array; true when the record was late. */
+  private addToSession(value: IN, timestamp: number): boolean {
+    const assigner = this.assigner as unknown as SessionWindowAssigner<IN>;
+    const start = assigner.sessionStart(timestamp, this.assignerContext);
+    const end = start + assigner.sessionGap(value);
+    const sets = this.mergingSets!;
+    const set = sets.current();
+    const inFlight = set.size;
+    this.sessionMergeCovered = undefined;
+    this.sessionSet = set;
+    const entry = set.addTimeWindow(start, end, this.mergeWindows);
+    this.sessionSet = undefined;
+    const actual = entry[0];
+    const late = this.isWindowLate(actual);
+    if (late) set.retireWindow(actual);
+    else {
+      this.contents.setNamespace(entry[1]);
+      this.contents.add(value, timestamp);
+      // armed: merged keeping a pending timer, or inside a window in flight since this run built the set
+      const armed = this.sessionMergeCovered ?? (set.size === inFlight && !set.isLoaded(actual));
+      if (this.sessionTimers!.onElement(actual as unknown as TimeWindow, armed)) this.apply('FIRE', actual, entry[1]);
+    }
+    sets.persist(set);
+    return late;
+  }
+
   private triggerOnElement(value: IN, timestamp: number, window: W, stateWindow: W): void {
     this.triggerCtx.window = window;
     const result = this.trigger.onElement(value, timestamp, window, this.triggerCtx);
@@ -359,6 +405,10 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
   }
 
   private onTimer(window: W, time: number, eventTime: boolean): void {
+    if (this.lazySessions && eventTime) {
+      this.onSessionTimer(window, time);
+      return;
+    }
     this.triggerCtx.window = window;
     let set: MergingWindowSet<W> | undefined;
     let stateWindow = window;
@@ -378,6 +428,18 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     if (result !== 'CONTINUE') this.apply(result, window, stateWindow);
     if (this.eventTime === eventTime && time === this.cleanupTime(window)) this.clearAllState(window, stateWindow, set);
     if (set !== undefined) this.mergingSets!.persist(set);
+  }
+
+  /** `onTimer` for lazy sessions: the timer acts on the in-flight window containing its window, if any. */
+  private onSessionTimer(timerWindow: W, time: number): void {
+    const sets = this.mergingSets!;
+    const set = sets.current();
+    const entry = set.getCovering(timerWindow);
+    const action: SessionTimerAction =
+      entry === undefined ? 'none' : this.sessionTimers!.onTimer(timerWindow as unknown as TimeWindow, time, entry[0] as unknown as TimeWindow);
+    if (action === 'fire' || action === 'fire-and-clean-up') this.apply('FIRE', entry![0], entry![1]);
+    if (action === 'clean-up' || action === 'fire-and-clean-up') this.clearAllState(entry![0], entry![1], set);
+    sets.persist(set);
   }
 
   /** Fires and/or purges the window as the trigger said. */
@@ -448,6 +510,11 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
           `the end of a processing-time window cannot move before the current processing time by merging (now ${now}, window ${String(mergeResult)})`,
         );
       }
+    }
+    if (this.sessionTimers !== undefined) {
+      this.sessionMergeCovered = this.sessionTimers.onMerge(mergedWindows as unknown as readonly TimeWindow[], this.sessionSet as never);
+      if (mergedStateWindows.length > 0) this.contents.mergeNamespaces(stateWindowResult, mergedStateWindows);
+      return;
     }
     const ctx = this.triggerCtx;
     ctx.window = mergeResult;

@@ -35,13 +35,9 @@ export const WINDOW_TIMERS = 'window-timers';
 
 /** The primitive identity of a state or timer namespace: a window's key, or the void namespace. */
 export function namespaceKeyOf(namespace: unknown): string | number {
-  // windows have a key; numbers (the void namespace) and restored plain objects do not
-  return (namespace as { key?: string | number }).key ?? restoredNamespaceKey(namespace);
-}
-
-function restoredNamespaceKey(namespace: unknown): string | number {
+  // windows have a key; numbers (the void namespace) are their own; restored plain objects are revived
   if (typeof namespace === 'number' || typeof namespace === 'string') return namespace;
-  return reviveWindow(namespace).key;
+  return (namespace as { key?: string | number }).key ?? reviveWindow(namespace).key;
 }
 
 /** True when the result emits the window. */

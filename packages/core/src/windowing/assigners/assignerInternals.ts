@@ -233,8 +233,18 @@ export abstract class SessionWindowAssigner<T> extends TimeWindowAssigner<T> imp
   }
 
   assignWindows(element: T, timestamp: number, ctx: WindowAssignerContext): readonly TimeWindow[] {
-    const start = this.timeOf(timestamp, ctx);
-    return [new TimeWindow(start, start + sessionGap(this.name, this.gap, this.gapOf, element))];
+    const start = this.sessionStart(timestamp, ctx);
+    return [new TimeWindow(start, start + this.sessionGap(element))];
+  }
+
+  /** The start of the session window a record opens (what `assignWindows` returns, without allocating it). */
+  sessionStart(timestamp: number, ctx: WindowAssignerContext): number {
+    return this.timeOf(timestamp, ctx);
+  }
+
+  /** The length of the session window a record opens: the gap (checked when dynamic). */
+  sessionGap(element: T): number {
+    return sessionGap(this.name, this.gap, this.gapOf, element);
   }
 
   mergeWindows(windows: readonly TimeWindow[], callback: MergeCallback<TimeWindow>): void {
