@@ -234,6 +234,7 @@ class IncrementalReader<T> implements SourceReader<T, RdsIncrementalSplit> {
   private async emit(split: { id: string; value: unknown; key: unknown[] | null }, rows: readonly RdsRow[], output: ReaderOutput<T>): Promise<void> {
     const { options, metrics, label, order } = this.plan;
     const tracking = options.trackingColumn;
+    const where = (): string => `rdsIncrementalSource '${label}' (${this.context.sourceName})`;
     for (const row of rows) {
       const text = row[HIGH_WATER_MARK_ALIAS];
       delete row[HIGH_WATER_MARK_ALIAS];
@@ -241,7 +242,8 @@ class IncrementalReader<T> implements SourceReader<T, RdsIncrementalSplit> {
       // Numbers are exact as they are; anything else (timestamps, decimals, strings) is kept as the server's text.
       split.value = typeof native === 'number' || typeof native === 'bigint' ? native : text;
       if (order.length > 1) split.key = order.slice(1).map((k) => row[k]);
-      await collectRow(options, metrics, () => `rdsIncrementalSource '${label}' (${this.context.sourceName})`, split.id, row, output);
+      const deadLetter = collectRow(options, metrics, where, split.id, row, output);
+      if (deadLetter !== undefined) await deadLetter;
     }
   }
 }

@@ -99,28 +99,31 @@ export function openReaderClient(options: ReadOptions<unknown>): SqlClient {
 /**
  * Counts a row and collects it into the split, through `map` when given; a
  * row `map` throws on goes to `onDeadLetter` (`where` names the reader in
- * the dead letter, and is only called then).
+ * the dead letter, and is only called then). Synchronous for a good row, so
+ * a reader hands a whole fetch to the output in one turn (an await per row
+ * would flush every record through the job on its own); returns a promise
+ * only while a dead letter is being handled — await it then.
  */
-export async function collectRow<T>(
+export function collectRow<T>(
   options: ReadOptions<T>,
   metrics: RdsConnectorMetrics,
   where: () => string,
   splitId: string,
   row: RdsRow,
   output: ReaderOutput<T>,
-): Promise<void> {
+): void | Promise<void> {
   metrics.records++;
   const map = options.map;
   if (map === undefined) {
     output.collect(splitId, row as T);
-    return;
+    return undefined;
   }
   let value: T;
   try {
     value = map(row);
   } catch (error) {
-    await routeDeadLetter(options.onDeadLetter, metrics, where(), row, error);
-    return;
+    return routeDeadLetter(options.onDeadLetter, metrics, where(), row, error);
   }
   output.collect(splitId, value);
+  return undefined;
 }

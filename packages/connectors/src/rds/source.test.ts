@@ -260,6 +260,32 @@ describe.each(targets)('rdsSource on $name', ({ conn, run }) => {
     await expect(admin.query(`${admin.dialect.name === 'postgres' ? 'BEGIN; ' : ''}${locked}${admin.dialect.name === 'postgres' ? '; ROLLBACK' : ''}`)).resolves.toBeDefined();
   });
 
+  it.skipIf(!run)('hands each fetch to the output in one synchronous pass (the job gets whole batches, not one row per turn)', async () => {
+    const source = rdsSource({ ...conn, table, key: ['id'], fetchSize: 500 });
+    const reader = source.createReader({ subtaskIndex: 0, parallelism: 1, sourceName: 'rows', now: Date.now });
+    reader.addSplits(await source.discoverSplits());
+    let rows = 0;
+    let passes = 0;
+    let inPass = false;
+    const output = {
+      collect() {
+        rows++;
+        if (inPass) return;
+        inPass = true;
+        passes++;
+        queueMicrotask(() => (inPass = false));
+      },
+      emitWatermark() {},
+      finishSplit() {},
+    };
+    let polls = 1;
+    while ((await reader.pollNext(output)) === 'more') polls++;
+    await reader.close?.();
+    expect(rows).toBe(ROWS);
+    expect(passes).toBeLessThanOrEqual(polls);
+    expect(polls).toBeLessThan(ROWS / 100);
+  });
+
   it.skipIf(!run)('uses an injected pool (mysql2/promise or pg) and leaves it open', async () => {
     const injected: RdsConnectionOptions =
       conn.dialect === 'mysql'

@@ -183,6 +183,8 @@ export class RdsSource<T> implements Source<T, RdsSplit> {
       if (partition === undefined) return [whole];
       let lower = partition.lowerBound === undefined ? undefined : toBigIntBound(partition.lowerBound, 'partition.lowerBound');
       let upper = partition.upperBound === undefined ? undefined : toBigIntBound(partition.upperBound, 'partition.upperBound');
+      // A single range is open on both sides: there are no bounds to discover.
+      if (partition.numPartitions === 1 && (lower === undefined || upper === undefined)) return [whole];
       if (lower === undefined || upper === undefined) {
         const column = client.dialect.quoteIdentifier(partition.column);
         const rows = await client.query(`SELECT MIN(${column}) AS lo, MAX(${column}) AS hi FROM ${fromClause(client.dialect, origin)}`);
@@ -334,22 +336,32 @@ class RdsSourceReader<T> implements SourceReader<T, RdsSplit> {
     return { sql, params: params.values };
   }
 
+  /**
+   * Hands a fetch's rows to the output in one synchronous pass (awaiting only
+   * a dead-letter handler), then moves the split's position to the last row.
+   */
   private async emit(split: MutableSplit, rows: readonly RdsRow[], output: ReaderOutput<T>): Promise<void> {
     const { keys, options, metrics, label } = this.plan;
+    const where = (): string => `rdsSource '${label}' (${this.context.sourceName})`;
+    // Taken before `map` sees the row (it may change it).
+    const lastRow = rows[rows.length - 1];
+    const lastKey = lastRow === undefined || keys.length === 0 ? undefined : keys.map((k) => lastRow[k]);
     for (const row of rows) {
-      if (keys.length > 0) {
-        const last: unknown[] = [];
-        for (const k of keys) {
-          const value = row[k];
-          if (value === null || value === undefined) {
-            throw new RdsError('RDS_INVALID_STATE', `rdsSource '${label}': key column ${k} is ${value === null ? 'NULL' : 'missing'} in a row of split ${split.id}; the key must be non-null and selected`);
-          }
-          last.push(value);
-        }
-        split.last = last;
-      }
+      this.checkKeys(split, row);
       split.rowsRead++;
-      await collectRow(options, metrics, () => `rdsSource '${label}' (${this.context.sourceName})`, split.id, row, output);
+      const deadLetter = collectRow(options, metrics, where, split.id, row, output);
+      if (deadLetter !== undefined) await deadLetter;
+    }
+    if (lastKey !== undefined) split.last = lastKey;
+  }
+
+  /** Fails on a row whose key is NULL or not selected: the split could not resume after it. */
+  private checkKeys(split: MutableSplit, row: RdsRow): void {
+    for (const k of this.plan.keys) {
+      const value = row[k];
+      if (value === null || value === undefined) {
+        throw new RdsError('RDS_INVALID_STATE', `rdsSource '${this.plan.label}': key column ${k} is ${value === null ? 'NULL' : 'missing'} in a row of split ${split.id}; the key must be non-null and selected`);
+      }
     }
   }
 

@@ -2,10 +2,13 @@
  * One file of the S3 sink, written as a multipart upload: records are
  * encoded as they arrive, the bytes gather into parts of at least the part
  * size (S3's minimum is 5 MiB for every part but the last), and full parts
- * are uploaded at once, a bounded number in flight per writer. Finishing
- * the file uploads the last (possibly small) part and returns the
- * committable — the upload id and part ETags — without completing the
- * upload: until CompleteMultipartUpload no reader can see any of it.
+ * are uploaded at once, a bounded number in flight per writer. The upload
+ * is created as the file opens, in the background, so a small file (one
+ * part, uploaded when it finishes) does not wait for that round trip at the
+ * checkpoint. Finishing the file uploads the last (possibly small) part and
+ * returns the committable — the upload id and part ETags — without
+ * completing the upload: until CompleteMultipartUpload no reader can see
+ * any of it.
  */
 import {
   AbortMultipartUploadCommand,
@@ -98,7 +101,8 @@ export class MultipartFile<T> {
   private chunks: Uint8Array[] = [];
   private bufferedBytes = 0;
   private uploadedBytes = 0;
-  private uploadId: Promise<string> | undefined;
+  /** The multipart upload, created as the file opens (a failure surfaces through the part uploads and `finish`). */
+  private readonly uploadId: Promise<string>;
   private nextPart = 1;
   private readonly parts: PartRef[] = [];
   private readonly inFlight = new Set<Promise<void>>();
@@ -115,6 +119,8 @@ export class MultipartFile<T> {
     now: number,
   ) {
     this.openedAt = now;
+    this.uploadId = this.createUpload();
+    this.uploadId.catch(() => {}); // surfaced by the part uploads and `finish`
     this.encoder = context.format.open({
       write: (chunk) => this.onChunk(chunk),
       reject: (record, reason) => context.reject(record, this.timestampOf(record), reason),
@@ -166,7 +172,7 @@ export class MultipartFile<T> {
     if (this.bufferedBytes > 0 || this.nextPart === 1) this.cutPart();
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
-    const uploadId = await this.uploadId!;
+    const uploadId = await this.uploadId;
     return {
       bucket: this.context.bucket,
       key: this.key,
@@ -183,7 +189,6 @@ export class MultipartFile<T> {
     this.batchTimestamps = [];
     this.chunks = [];
     this.bufferedBytes = 0;
-    if (this.uploadId === undefined) return;
     await Promise.allSettled([...this.inFlight]);
     const uploadId = await this.uploadId.catch(() => undefined);
     if (uploadId === undefined) return;
@@ -192,6 +197,14 @@ export class MultipartFile<T> {
     } catch (error) {
       throw s3RequestFailed('AbortMultipartUpload', this.context.bucket, this.key, error);
     }
+  }
+
+  private createUpload(): Promise<string> {
+    const { client, bucket, format } = this.context;
+    return client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: this.key, ContentType: format.contentType })).then(
+      (created) => created.UploadId ?? Promise.reject(new Error('CreateMultipartUpload returned no UploadId')),
+      (error: unknown) => Promise.reject(s3RequestFailed('CreateMultipartUpload', bucket, this.key, error)),
+    );
   }
 
   private encodeBatch(): void | Promise<void> {
@@ -230,15 +243,9 @@ export class MultipartFile<T> {
     this.bufferedBytes = 0;
     const partNumber = this.nextPart++;
     const { client, bucket, slots } = this.context;
-    this.uploadId ??= client
-      .send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: this.key, ContentType: this.context.format.contentType }))
-      .then(
-        (created) => created.UploadId ?? Promise.reject(new Error('CreateMultipartUpload returned no UploadId')),
-        (error: unknown) => Promise.reject(s3RequestFailed('CreateMultipartUpload', bucket, this.key, error)),
-      );
     slots.acquire();
     const upload = (async (): Promise<void> => {
-      const uploadId = await this.uploadId!;
+      const uploadId = await this.uploadId;
       let output: UploadPartCommandOutput;
       try {
         output = await client.send(new UploadPartCommand({ Bucket: bucket, Key: this.key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }));

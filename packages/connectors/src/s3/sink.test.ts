@@ -352,9 +352,10 @@ describe('s3FileSink', () => {
       return writer.preCommit(1);
     };
     const kept = await staged(); // pre-committed: its checkpoint may still complete, so close keeps it
-    for (let i = 0; i < 13_000; i++) await writer.write({ id: i, pad }, 0); // a rolled file and an open one, both with parts in S3
-    for (let i = 0; i < 100 && (await uploads(bucket)).length < kept.length + 2; i++) await new Promise((r) => setTimeout(r, 20));
-    expect((await uploads(bucket)).length).toBe(kept.length + 2);
+    // Two rolled files with parts in S3, and an open one: its upload is created as it opens, before any part.
+    for (let i = 0; i < 13_000; i++) await writer.write({ id: i, pad }, 0);
+    for (let i = 0; i < 100 && (await uploads(bucket)).length < kept.length + 3; i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await uploads(bucket)).length).toBe(kept.length + 3);
     await writer.close?.();
     expect((await uploads(bucket)).map((u) => u.uploadId).sort()).toEqual(kept.map((c) => c.uploadId).sort());
     expect(await visible(bucket)).toEqual([]);

@@ -271,42 +271,13 @@ class S3FileSinkWriter<T> implements TwoPhaseCommitSinkWriter<T, S3Committable> 
         this.deadLetter(value, timestamp, `partitioning failed: ${errorMessage(error)}`);
         return undefined;
       }
-      const invalid = checkPartitionPath(partition);
-      if (invalid !== undefined) {
-        this.deadLetter(value, timestamp, invalid);
-        return undefined;
-      }
     }
-    const now = this.context.now();
-    let file = this.open.get(partition);
-    if (file === undefined) {
-      const key = this.keyFor(partition);
-      if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
-        this.deadLetter(value, timestamp, `the object key would be longer than S3's ${MAX_KEY_BYTES} bytes (partition ${JSON.stringify(partition.slice(0, 80))})`);
-        return undefined;
-      }
-      file = new MultipartFile<T>(
-        {
-          client: this.resolved.client,
-          bucket: this.settings.bucket,
-          format: this.settings.format,
-          partBytes: this.settings.partBytes,
-          slots: this.slots,
-          reject: (record, ts, reason) => this.deadLetter(record, ts, reason),
-        },
-        key,
-        now,
-      );
-      this.sequence++;
-      this.open.set(partition, file);
-    }
+    const file = this.open.get(partition) ?? this.openFile(partition, value, timestamp);
+    if (file === undefined) return undefined;
     if (file.error !== undefined) return Promise.reject(file.error);
     const encoding = file.write(value, timestamp);
     if (file.size >= maxFileBytes) this.roll(partition, file);
-    if (maxFileAgeMs !== Infinity && now >= this.nextAgeCheck) {
-      this.nextAgeCheck = now + Math.min(FILE_AGE_CHECK_INTERVAL_MS, maxFileAgeMs);
-      for (const [p, f] of this.open) if (now - f.openedAt >= maxFileAgeMs) this.roll(p, f);
-    }
+    if (maxFileAgeMs !== Infinity) this.rollOldFiles(maxFileAgeMs);
     if (encoding !== undefined) return this.slots.full ? encoding.then(() => this.slots.whenFree()) : encoding;
     return this.slots.full ? this.slots.whenFree() : undefined;
   }
@@ -357,6 +328,47 @@ class S3FileSinkWriter<T> implements TwoPhaseCommitSinkWriter<T, S3Committable> 
     }
     await Promise.allSettled(this.rolled);
     if (this.resolved.owned) this.resolved.client.destroy();
+  }
+
+  /**
+   * Opens the file of a partition not open yet — after checking the path
+   * (once per file, not per record) and the key length; undefined when the
+   * record went to the dead letters instead.
+   */
+  private openFile(partition: string, value: T, timestamp: number): MultipartFile<T> | undefined {
+    const invalid = checkPartitionPath(partition);
+    if (invalid !== undefined) {
+      this.deadLetter(value, timestamp, invalid);
+      return undefined;
+    }
+    const key = this.keyFor(partition);
+    if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
+      this.deadLetter(value, timestamp, `the object key would be longer than S3's ${MAX_KEY_BYTES} bytes (partition ${JSON.stringify(partition.slice(0, 80))})`);
+      return undefined;
+    }
+    const file = new MultipartFile<T>(
+      {
+        client: this.resolved.client,
+        bucket: this.settings.bucket,
+        format: this.settings.format,
+        partBytes: this.settings.partBytes,
+        slots: this.slots,
+        reject: (record, ts, reason) => this.deadLetter(record, ts, reason),
+      },
+      key,
+      this.context.now(),
+    );
+    this.sequence++;
+    this.open.set(partition, file);
+    return file;
+  }
+
+  /** Rolls the files older than `maxFileAgeMs`, looking at most every {@link FILE_AGE_CHECK_INTERVAL_MS}. */
+  private rollOldFiles(maxFileAgeMs: number): void {
+    const now = this.context.now();
+    if (now < this.nextAgeCheck) return;
+    this.nextAgeCheck = now + Math.min(FILE_AGE_CHECK_INTERVAL_MS, maxFileAgeMs);
+    for (const [p, f] of this.open) if (now - f.openedAt >= maxFileAgeMs) this.roll(p, f);
   }
 
   private keyFor(partition: string): string {

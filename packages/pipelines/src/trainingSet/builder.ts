@@ -297,7 +297,7 @@ export async function buildTrainingSet(env: StreamEnvironment, options: Training
       (r) => r.rating.productCode,
       (p) => p.productCode,
     )
-    .process(new DimensionJoin<string, WithCustomer, SourceProduct, JoinedRating>((r, product) => ({ ...r, product }), 'product'))
+    .process(new DimensionJoin<string, WithCustomer, SourceProduct, JoinedRating>((r, product) => ({ rating: r.rating, customer: r.customer, product }), 'product'))
     .name('join products')
     .uid('training-set/join-products');
   const checked = joined.transform<TrainingRow>('quality checks', () => new QualityCheckOperator()).uid('training-set/quality');

@@ -216,7 +216,14 @@ class MysqlStreamCursor implements RowCursor {
     stream.on('fields', (_fields: FieldPacket[]) => {});
   }
 
+  /**
+   * Up to `max` rows. Each fetch first lets the event loop run once: rows
+   * already buffered would otherwise be handed out without ever yielding,
+   * and the I/O of every other connection (the other sources of the job,
+   * opening and reading alongside) would wait for the job's turn to end.
+   */
   async read(max: number): Promise<RdsRow[]> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const rows: RdsRow[] = [];
     while (rows.length < max) {
       const row = this.stream.read() as RdsRow | null;
