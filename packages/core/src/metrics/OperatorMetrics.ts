@@ -42,7 +42,8 @@ export class OperatorMetrics {
   backpressureMs = 0;
   /** Reads a sink writer's retried-records count (set by the sink operator when its writer counts them). */
   retriedRecordsProbe: (() => number) | undefined = undefined;
-  private readonly latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: MAX_TRACKED_LATENCY_MS, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  /** Built on the first sample: most operators never record one, and a histogram is costly to build. */
+  private latency: hdr.Histogram | undefined = undefined;
 
   constructor(
     readonly operator: string,
@@ -53,6 +54,7 @@ export class OperatorMetrics {
 
   /** Records one latency sample in milliseconds. */
   recordLatency(ms: number): void {
+    this.latency ??= hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: MAX_TRACKED_LATENCY_MS, numberOfSignificantValueDigits: 3, useWebAssembly: false });
     this.latency.recordValue(Math.min(Math.max(0, Math.round(ms)), MAX_TRACKED_LATENCY_MS));
   }
 
@@ -72,12 +74,12 @@ export class OperatorMetrics {
       watermarkLagMs: finite ? Math.max(0, now - this.watermark) : undefined,
       backpressureMs: this.backpressureMs,
       recordsInPerSecond: this.recordsIn / elapsed,
-      latencyMs: {
-        count: this.latency.totalCount,
-        p50: this.latency.getValueAtPercentile(50),
-        p99: this.latency.getValueAtPercentile(99),
-        max: this.latency.maxValue,
-      },
+      latencyMs: latencySummary(this.latency),
     };
   }
+}
+
+function latencySummary(latency: hdr.Histogram | undefined): OperatorMetricsSnapshot['latencyMs'] {
+  if (latency === undefined) return { count: 0, p50: 0, p99: 0, max: 0 };
+  return { count: latency.totalCount, p50: latency.getValueAtPercentile(50), p99: latency.getValueAtPercentile(99), max: latency.maxValue };
 }
