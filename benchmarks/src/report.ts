@@ -42,7 +42,7 @@ const renderers: Record<string, (r: Result) => string[]> = {
   checkpoint: (r) => [
     `| checkpoint overhead (keyed reduce, ${fmt(r.parameters.keys)} keys, ${fmt(r.parameters.records)} records) | without checkpoints | ${fmt(r.withoutCheckpoints.medianRecordsPerSecond)} rec/s | |`,
     `| | checkpoint every 1 s | ${fmt(r.withCheckpointsEverySecond.medianRecordsPerSecond)} rec/s | ratio ${r.ratio.toFixed(2)} (target ≥ 0.90) |`,
-    `| checkpoint duration, ${fmt(r.parameters.stateKeys)} keys of state | p50 / p99 | ${fmt(r.checkpointDurationMs.p50)} / ${fmt(r.checkpointDurationMs.p99)} ms | |`,
+    `| checkpoint duration, ${fmt(r.parameters.stateKeys)} keys of state | p50 / p99 | ${fmt(r.checkpointDurationMs.p50)} / ${fmt(r.checkpointDurationMs.p99)} ms | ${r.longestEventLoopPauseDuringCheckpointsMs === undefined ? '' : `longest event-loop pause meanwhile ${fmt(r.longestEventLoopPauseDuringCheckpointsMs)} ms (keyed state encoded in slices between records)`} |`,
   ],
 };
 
