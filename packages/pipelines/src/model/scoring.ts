@@ -2,8 +2,11 @@
  * Scoring with a model artifact on the per-event path: embedding a customer
  * through the user tower, looking up known embeddings, and a top-k over all
  * item embeddings by cosine similarity (or inner product) with an exclusion
- * set. Hand loops over typed arrays and buffers allocated once per artifact:
- * a 110 × 32 top-k takes a few microseconds.
+ * set. Hand loops over typed arrays and buffers allocated once per artifact
+ * (no allocation per call on the per-event path): a 110 × 32 top-k takes a
+ * couple of microseconds. Matrix-vector products go through
+ * {@link multiplyRows}, which sums eight rows at once, each in the plain
+ * loop's order, so every score is bit for bit the straightforward one.
  *
  * ```ts
  * const model = compileModel(artifact);           // cached per artifact object
@@ -72,17 +75,10 @@ class CompiledTower {
       current[o] = activate(sum, this.activation[0]!);
     }
     for (let l = 1; l < this.weights.length; l++) {
-      const w = this.weights[l]!;
-      const bias = this.biases[l]!;
-      const inputs = this.inputs[l]!;
       const outputs = this.outputs[l]!;
       const activation = this.activation[l]!;
-      for (let o = 0; o < outputs; o++) {
-        let sum = bias[o]!;
-        const row = o * inputs;
-        for (let i = 0; i < inputs; i++) sum += w[row + i]! * current[i]!;
-        next[o] = activate(sum, activation);
-      }
+      multiplyRows(this.weights[l]!, outputs, this.inputs[l]!, current, this.biases[l]!, next);
+      if (activation !== 0) for (let o = 0; o < outputs; o++) next[o] = activate(next[o]!, activation);
       const swap = current;
       current = next;
       next = swap;
@@ -113,16 +109,25 @@ export class CompiledModel {
   readonly unitItemMatrix: Float64Array;
   readonly encoder: FeatureEncoder;
   private readonly itemIndex: Map<string, number>;
+  /** {@link itemMatrix} widened to doubles (exactly), for the 'dot' metric. */
+  private readonly wideItemMatrix: Float64Array;
+  /** Row views of {@link itemMatrix}, made once so lookups do not allocate. */
+  private readonly itemRows: readonly Float32Array[];
   private readonly userTower: CompiledTower;
   private readonly itemTower: CompiledTower;
-  private users: { readonly index: Map<string, number>; readonly matrix: Float32Array } | undefined;
+  private users: CompiledUsers | undefined;
   // Reused buffers.
   private readonly userIndices = new Int32Array(USER_SLOTS);
   private readonly userValues = new Float64Array(USER_SLOTS);
   private readonly itemIndices = new Int32Array(ITEM_SLOTS);
   private readonly itemValues = new Float64Array(ITEM_SLOTS);
+  /** 1 for rows excluded from the current search; {@link markedRows}[0, markedCount) lists them. */
   private readonly excluded: Uint8Array;
+  private readonly markedRows: Int32Array;
+  private markedCount = 0;
   private readonly queryBuffer: Float64Array;
+  /** Every product's score for the current query. */
+  private readonly scores: Float64Array;
   private readonly topIndex: Int32Array;
   private readonly topScore: Float64Array;
   /** Per item, its nearest items by cosine (computed on first use): similarItems filters these instead of scanning. */
@@ -158,9 +163,13 @@ export class CompiledModel {
       const norm = this.itemNorms[i]!;
       if (norm > 0) for (let j = 0; j < d; j++) this.unitItemMatrix[i * d + j] = this.itemMatrix[i * d + j]! / norm;
     }
+    this.wideItemMatrix = Float64Array.from(this.itemMatrix);
+    this.itemRows = codes.map((_, i) => this.itemMatrix.subarray(i * d, (i + 1) * d));
     this.neighbours = new Array<Int32Array | undefined>(codes.length);
     this.excluded = new Uint8Array(codes.length);
+    this.markedRows = new Int32Array(codes.length);
     this.queryBuffer = new Float64Array(this.dimensions);
+    this.scores = new Float64Array(codes.length);
     this.topIndex = new Int32Array(codes.length);
     this.topScore = new Float64Array(codes.length);
   }
@@ -190,16 +199,14 @@ export class CompiledModel {
   /** A known customer's stored embedding (a view: do not modify), or undefined. */
   userEmbedding(customerNumber: number | string): Float32Array | undefined {
     const users = (this.users ??= this.compileUsers());
-    const row = users.index.get(String(customerNumber));
-    if (row === undefined) return undefined;
-    return users.matrix.subarray(row * this.dimensions, (row + 1) * this.dimensions);
+    const row = users.index.get(customerNumber);
+    return row === undefined ? undefined : users.rows[row];
   }
 
   /** A product's stored embedding (a view: do not modify), or undefined. */
   itemEmbedding(productCode: string): Float32Array | undefined {
     const row = this.itemIndex.get(productCode);
-    if (row === undefined) return undefined;
-    return this.itemMatrix.subarray(row * this.dimensions, (row + 1) * this.dimensions);
+    return row === undefined ? undefined : this.itemRows[row];
   }
 
   /** The model's predicted rating for a user embedding and an item embedding. */
@@ -214,10 +221,7 @@ export class CompiledModel {
    * excluded; fewer when fewer remain. Ties go to the product listed first.
    */
   topK(query: ArrayLike<number>, k: number, options: TopKOptions = {}): ScoredItem[] {
-    const count = this.topKInto(query, k, options.metric ?? 'cosine', options.exclude);
-    const result: ScoredItem[] = new Array<ScoredItem>(count);
-    for (let r = 0; r < count; r++) result[r] = { productCode: this.productCodes[this.topIndex[r]!]!, score: this.topScore[r]! };
-    return result;
+    return this.results(this.topKInto(query, k, options.metric ?? 'cosine', options.exclude));
   }
 
   /**
@@ -227,40 +231,83 @@ export class CompiledModel {
    * exclusions leave fewer than `k`.
    */
   similarItems(productCode: string, k: number, options: { readonly exclude?: Iterable<string> } = {}): ScoredItem[] {
+    return this.results(this.similarInto(productCode, k, options.exclude));
+  }
+
+  /**
+   * The allocation-free core of {@link similarItems}: writes the rows and
+   * scores as {@link topKInto} does and returns how many were found (0 for
+   * an unknown code); read them with {@link topResult} before the next call.
+   */
+  similarInto(productCode: string, k: number, exclude?: Iterable<string>): number {
     const row = this.itemIndex.get(productCode);
-    if (row === undefined) return [];
-    const exclude = options.exclude === undefined ? undefined : new Set(options.exclude);
+    if (row === undefined) return 0;
     const cached = this.neighboursOf(row);
-    const result: ScoredItem[] = [];
-    const d = this.dimensions;
-    for (let n = 0; n < cached.length && result.length < k; n++) {
-      const other = cached[n]!;
-      const code = this.productCodes[other]!;
-      if (exclude?.has(code) === true) continue;
-      result.push({ productCode: code, score: dot(this.unitItemMatrix, row * d, this.unitItemMatrix, other * d, d) });
+    const marked = this.markedCount;
+    try {
+      this.mark(exclude);
+      const d = this.dimensions;
+      let count = 0;
+      for (let n = 0; n < cached.length && count < k; n++) {
+        const other = cached[n]!;
+        if (this.excluded[other] === 1) continue;
+        this.topIndex[count] = other;
+        this.topScore[count] = dot(this.unitItemMatrix, row * d, this.unitItemMatrix, other * d, d);
+        count++;
+      }
+      if (count >= k || cached.length >= this.productCodes.length - 1) return count;
+      return this.nearestTo(row, k);
+    } finally {
+      this.unmarkTo(marked);
     }
-    if (result.length >= k || cached.length >= this.productCodes.length - 1) return result;
-    return this.scanSimilar(row, k, exclude);
+  }
+
+  /** The last search's results as objects. */
+  private results(count: number): ScoredItem[] {
+    const result: ScoredItem[] = new Array<ScoredItem>(count);
+    for (let r = 0; r < count; r++) result[r] = { productCode: this.productCodes[this.topIndex[r]!]!, score: this.topScore[r]! };
+    return result;
   }
 
   private neighboursOf(row: number): Int32Array {
     let cached = this.neighbours[row];
     if (cached === undefined) {
-      const found = this.scanSimilar(row, NEIGHBOURS_CACHED, undefined);
-      cached = Int32Array.from(found, (item) => this.itemIndex.get(item.productCode)!);
+      cached = this.topIndex.slice(0, this.nearestTo(row, NEIGHBOURS_CACHED));
       this.neighbours[row] = cached;
     }
     return cached;
   }
 
-  private scanSimilar(row: number, k: number, exclude: Iterable<string> | undefined): ScoredItem[] {
+  /** {@link topKInto} by cosine to a product, leaving out the product and the rows already marked. */
+  private nearestTo(row: number, k: number): number {
     const query = this.unitItemMatrix.subarray(row * this.dimensions, (row + 1) * this.dimensions);
-    this.excluded[row] = 1;
+    const marked = this.markedCount;
+    this.markRow(row);
     try {
-      return this.topK(query, k, { metric: 'cosine', ...(exclude === undefined ? {} : { exclude }) });
+      return this.topKInto(query, k, 'cosine');
     } finally {
-      this.excluded[row] = 0;
+      this.unmarkTo(marked);
     }
+  }
+
+  /** Marks the known rows of `codes` as excluded (until {@link unmarkTo}). */
+  private mark(codes: Iterable<string> | undefined): void {
+    if (codes === undefined) return;
+    for (const code of codes) {
+      const row = this.itemIndex.get(code);
+      if (row !== undefined) this.markRow(row);
+    }
+  }
+
+  private markRow(row: number): void {
+    if (this.excluded[row] === 1) return;
+    this.excluded[row] = 1;
+    this.markedRows[this.markedCount++] = row;
+  }
+
+  /** Clears the marks made since the count was `count`. */
+  private unmarkTo(count: number): void {
+    while (this.markedCount > count) this.excluded[this.markedRows[--this.markedCount]!] = 0;
   }
 
   /**
@@ -272,16 +319,6 @@ export class CompiledModel {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer, got ${k}`);
     const d = this.dimensions;
     if (query.length !== d) throw new RangeError(`query has ${query.length} dimensions, the model ${d}`);
-    const marked: number[] = [];
-    if (exclude !== undefined) {
-      for (const code of exclude) {
-        const row = this.itemIndex.get(code);
-        if (row !== undefined && this.excluded[row] === 0) {
-          this.excluded[row] = 1;
-          marked.push(row);
-        }
-      }
-    }
     // Copy the query once so the hot loop reads one array type (monomorphic).
     const q = this.queryBuffer;
     let sum = 0;
@@ -292,17 +329,33 @@ export class CompiledModel {
     // Cosine: dot products with the unit item vectors, divided by |query| only for the results.
     const cosine = metric === 'cosine';
     const queryNorm = Math.sqrt(sum);
-    const items = cosine ? this.unitItemMatrix : this.itemMatrix;
+    multiplyRows(cosine ? this.unitItemMatrix : this.wideItemMatrix, this.productCodes.length, d, q, undefined, this.scores);
+    const marked = this.markedCount;
+    let count: number;
+    try {
+      this.mark(exclude);
+      count = this.selectTop(Math.min(k, this.productCodes.length));
+    } finally {
+      this.unmarkTo(marked);
+    }
+    if (cosine) for (let r = 0; r < count; r++) this.topScore[r] = queryNorm > 0 ? this.topScore[r]! / queryNorm : 0;
+    return count;
+  }
+
+  /**
+   * Partial selection: the best `limit` of {@link scores} that are not
+   * excluded, into {@link topIndex}/{@link topScore}, descending; equal
+   * scores keep the earlier product first. Returns how many were found.
+   */
+  private selectTop(limit: number): number {
+    const all = this.scores;
     const excluded = this.excluded;
     const top = this.topIndex;
     const scores = this.topScore;
-    const limit = Math.min(k, this.productCodes.length);
-    const size = this.productCodes.length;
     let count = 0;
-    for (let i = 0, base = 0; i < size; i++, base += d) {
+    for (let i = 0; i < all.length; i++) {
       if (excluded[i] === 1) continue;
-      let score = 0;
-      for (let j = 0; j < d; j++) score += q[j]! * items[base + j]!;
+      const score = all[i]!;
       if (count < limit) count++;
       else if (!(score > scores[count - 1]!)) continue;
       // Insert, keeping scores descending; equal scores keep the earlier product first.
@@ -315,8 +368,6 @@ export class CompiledModel {
       scores[at] = score;
       top[at] = i;
     }
-    if (cosine) for (let r = 0; r < count; r++) scores[r] = queryNorm > 0 ? scores[r]! / queryNorm : 0;
-    for (const row of marked) this.excluded[row] = 0;
     return count;
   }
 
@@ -325,22 +376,79 @@ export class CompiledModel {
     return { row: this.topIndex[r]!, score: this.topScore[r]! };
   }
 
-  private compileUsers(): { index: Map<string, number>; matrix: Float32Array } {
+  private compileUsers(): CompiledUsers {
     const d = this.dimensions;
     const entries = Object.entries(this.artifact.userEmbeddings);
-    const index = new Map<string, number>();
+    const index = new Map<string | number, number>();
     const matrix = new Float32Array(entries.length * d);
+    const rows: Float32Array[] = [];
     for (let r = 0; r < entries.length; r++) {
       const [key, embedding] = entries[r]!;
       index.set(key, r);
+      // Customer numbers are looked up as numbers on the per-event path: no string conversion there.
+      if (String(Number(key)) === key) index.set(Number(key), r);
       for (let j = 0; j < d; j++) matrix[r * d + j] = embedding[j]!;
+      rows.push(matrix.subarray(r * d, (r + 1) * d));
     }
-    return { index, matrix };
+    return { index, rows };
   }
+}
+
+/** The artifact's stored customer embeddings: row views, found by key (and by number for numeric keys). */
+interface CompiledUsers {
+  readonly index: Map<string | number, number>;
+  readonly rows: readonly Float32Array[];
 }
 
 /** How many nearest items {@link CompiledModel.similarItems} keeps per product. */
 export const NEIGHBOURS_CACHED = 32;
+
+/**
+ * `out[r] = initial[r] + Σ_j matrix[r·width + j] · vector[j]` for each of the
+ * first `rows` rows of a row-major matrix (`initial` absent: 0). Each sum is
+ * taken in j order, as the plain loop would, so results are identical to it;
+ * eight rows go together because eight independent sums keep the CPU's
+ * adders busy where a single sum waits on its previous addition.
+ */
+function multiplyRows(matrix: Float64Array, rows: number, width: number, vector: Float64Array, initial: Float64Array | undefined, out: Float64Array): void {
+  let r = 0;
+  for (; r + 8 <= rows; r += 8) {
+    const base = r * width;
+    let s0 = initial === undefined ? 0 : initial[r]!;
+    let s1 = initial === undefined ? 0 : initial[r + 1]!;
+    let s2 = initial === undefined ? 0 : initial[r + 2]!;
+    let s3 = initial === undefined ? 0 : initial[r + 3]!;
+    let s4 = initial === undefined ? 0 : initial[r + 4]!;
+    let s5 = initial === undefined ? 0 : initial[r + 5]!;
+    let s6 = initial === undefined ? 0 : initial[r + 6]!;
+    let s7 = initial === undefined ? 0 : initial[r + 7]!;
+    for (let j = 0; j < width; j++) {
+      const v = vector[j]!;
+      const at = base + j;
+      s0 += matrix[at]! * v;
+      s1 += matrix[at + width]! * v;
+      s2 += matrix[at + 2 * width]! * v;
+      s3 += matrix[at + 3 * width]! * v;
+      s4 += matrix[at + 4 * width]! * v;
+      s5 += matrix[at + 5 * width]! * v;
+      s6 += matrix[at + 6 * width]! * v;
+      s7 += matrix[at + 7 * width]! * v;
+    }
+    out[r] = s0;
+    out[r + 1] = s1;
+    out[r + 2] = s2;
+    out[r + 3] = s3;
+    out[r + 4] = s4;
+    out[r + 5] = s5;
+    out[r + 6] = s6;
+    out[r + 7] = s7;
+  }
+  for (; r < rows; r++) {
+    let sum = initial === undefined ? 0 : initial[r]!;
+    for (let j = 0, at = r * width; j < width; j++, at++) sum += matrix[at]! * vector[j]!;
+    out[r] = sum;
+  }
+}
 
 function dot(a: Float64Array, aOffset: number, b: Float64Array, bOffset: number, length: number): number {
   let sum = 0;

@@ -148,10 +148,11 @@ export class Recommender {
 
   /** Counts the session's new browsing and cart additions towards the popular products. */
   observe(previous: SessionState | undefined, session: SessionState, time: number = this.now()): void {
-    const seen = new Set(previous?.browsed);
-    const carted = new Set(previous?.cart);
-    for (const code of session.browsed) if (!seen.has(code) && this.isKnown(code)) this.popular.observe(code, BROWSE_WEIGHT, time);
-    for (const code of session.cart) if (!carted.has(code) && this.isKnown(code)) this.popular.observe(code, CART_WEIGHT_POPULARITY, time);
+    // A few dozen codes at most: scanning arrays is cheaper than building sets.
+    const seen = previous?.browsed ?? [];
+    const carted = previous?.cart ?? [];
+    for (const code of session.browsed) if (!seen.includes(code) && this.isKnown(code)) this.popular.observe(code, BROWSE_WEIGHT, time);
+    for (const code of session.cart) if (!carted.includes(code) && this.isKnown(code)) this.popular.observe(code, CART_WEIGHT_POPULARITY, time);
   }
 
   /** Counts an order line towards the popular products. */
@@ -181,11 +182,10 @@ export class Recommender {
     }
     if (this.consecutiveFailures > 0) this.consecutiveFailures = 0;
     this.stats.model++;
-    const cart = new Set(session.cart);
     return {
       session_id: sessionId,
       customer_number: session.customerNumber,
-      recommended_items: this.padded(scored.recommended, cart),
+      recommended_items: scored.recommended.length >= this.k ? scored.recommended.slice(0, this.k) : this.padded(scored.recommended, new Set(session.cart)),
       similar_items: scored.similar,
       model_version: scorer.version,
       source: 'model',
@@ -214,9 +214,8 @@ export class Recommender {
     };
   }
 
-  /** `items` completed to k with popular products, then catalog/fallback products; distinct, none in the cart. */
+  /** `items` (fewer than k) completed to k with popular products, then catalog/fallback products; distinct, none in the cart. */
   private padded(items: readonly string[], cart: ReadonlySet<string>): string[] {
-    if (items.length >= this.k) return items.slice(0, this.k);
     const chosen = new Set(items);
     const result = [...items];
     const take = (code: string): void => {

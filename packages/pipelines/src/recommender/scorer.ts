@@ -85,11 +85,17 @@ class ModelScorer implements Scorer {
   }
 
   recommend(session: SessionState, k: number, similarK: number): Scored {
-    const query = this.queryFor(session);
-    const recommended = this.model.topK(query, k, { exclude: session.cart }).map((item) => item.productCode);
+    const recommended = this.topCodes(this.model.topKInto(this.queryFor(session), k, 'cosine', session.cart));
     const last = this.lastKnownBrowsed(session);
-    const similar = last === undefined || similarK === 0 ? [] : this.model.similarItems(last, similarK, { exclude: session.cart }).map((item) => item.productCode);
+    const similar = last === undefined || similarK === 0 ? [] : this.topCodes(this.model.similarInto(last, similarK, session.cart));
     return { recommended, similar };
+  }
+
+  /** The product codes of the model's last search (`count` results). */
+  private topCodes(count: number): string[] {
+    const codes = new Array<string>(count);
+    for (let r = 0; r < count; r++) codes[r] = this.productCodes[this.model.topResult(r).row]!;
+    return codes;
   }
 
   private queryFor(session: SessionState): Float64Array {
@@ -109,18 +115,19 @@ class ModelScorer implements Scorer {
   /** The unit weighted sum of the session's item embeddings, or undefined without known items. */
   private activityOf(session: SessionState): Float64Array | undefined {
     const d = this.model.dimensions;
+    const { itemMatrix, itemNorms } = this.model;
     const sum = this.activity.fill(0);
     const cart = session.cart;
     let weight = 1;
     let any = false;
     for (let i = session.browsed.length - 1; i >= 0; i--, weight *= RECENCY_DECAY) {
       const code = session.browsed[i]!;
-      const item = this.model.itemEmbedding(code);
-      if (item === undefined) continue;
-      const itemNorm = norm(item);
+      const row = this.model.indexOfProduct(code);
+      if (row < 0) continue;
+      const itemNorm = itemNorms[row]!;
       if (itemNorm === 0) continue;
       const w = (cart.includes(code) ? CART_WEIGHT * weight : weight) / itemNorm;
-      for (let j = 0; j < d; j++) sum[j] = sum[j]! + w * item[j]!;
+      for (let j = 0, at = row * d; j < d; j++, at++) sum[j] = sum[j]! + w * itemMatrix[at]!;
       any = true;
     }
     const total = norm(sum);

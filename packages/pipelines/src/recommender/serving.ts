@@ -31,13 +31,27 @@ export interface RecommendationStoreOptions {
   readonly now?: () => number;
 }
 
-/** The latest recommendation per session, bounded in size and age. */
+/** A session's slot in the store, updated in place and linked in update order. */
+interface StoreEntry {
+  recommendation: Recommendation;
+  storedAt: number;
+  older: StoreEntry | undefined;
+  newer: StoreEntry | undefined;
+}
+
+/**
+ * The latest recommendation per session, bounded in size and age. Entries
+ * form a list in update order (an update moves its entry to the fresh end,
+ * in place: no map delete and insert, no allocation, per event), so the
+ * stalest session is always at the other end.
+ */
 export class RecommendationStore {
   private readonly maxSessions: number;
   private readonly ttlMs: number;
   private readonly now: () => number;
-  /** Insertion order = update order (re-inserted on update), so the first entry is the stalest. */
-  private readonly entries = new Map<string, { readonly recommendation: Recommendation; readonly storedAt: number }>();
+  private readonly entries = new Map<string, StoreEntry>();
+  private stalest: StoreEntry | undefined;
+  private freshest: StoreEntry | undefined;
   private listeners: Array<(recommendation: Recommendation) => void> = [];
 
   constructor(options: RecommendationStoreOptions = {}) {
@@ -56,11 +70,18 @@ export class RecommendationStore {
   /** Keeps a session's newest recommendation (an older event's answer does not replace a newer one). */
   put(recommendation: Recommendation): void {
     const id = recommendation.session_id;
-    const existing = this.entries.get(id);
-    if (existing !== undefined && existing.recommendation.event_time > recommendation.event_time) return;
-    this.entries.delete(id);
-    this.entries.set(id, { recommendation, storedAt: this.now() });
-    if (this.entries.size > this.maxSessions) this.entries.delete(this.entries.keys().next().value as string);
+    let entry = this.entries.get(id);
+    if (entry === undefined) {
+      entry = { recommendation, storedAt: this.now(), older: undefined, newer: undefined };
+      this.entries.set(id, entry);
+    } else {
+      if (entry.recommendation.event_time > recommendation.event_time) return;
+      this.unlink(entry);
+      entry.recommendation = recommendation;
+      entry.storedAt = this.now();
+    }
+    this.append(entry);
+    if (this.entries.size > this.maxSessions) this.remove(this.stalest!);
     for (const listener of this.listeners) listener(recommendation);
   }
 
@@ -69,7 +90,7 @@ export class RecommendationStore {
     const entry = this.entries.get(sessionId);
     if (entry === undefined) return undefined;
     if (this.now() - entry.storedAt > this.ttlMs) {
-      this.entries.delete(sessionId);
+      this.remove(entry);
       return undefined;
     }
     return entry.recommendation;
@@ -87,12 +108,35 @@ export class RecommendationStore {
   evictExpired(): number {
     const cutoff = this.now() - this.ttlMs;
     let evicted = 0;
-    for (const [id, entry] of this.entries) {
-      if (entry.storedAt >= cutoff) break; // in update order: the rest are newer
-      this.entries.delete(id);
+    // In update order: stop at the first entry young enough, the rest are newer.
+    while (this.stalest !== undefined && this.stalest.storedAt < cutoff) {
+      this.remove(this.stalest);
       evicted++;
     }
     return evicted;
+  }
+
+  private remove(entry: StoreEntry): void {
+    this.entries.delete(entry.recommendation.session_id);
+    this.unlink(entry);
+  }
+
+  /** Links the entry in at the fresh end. */
+  private append(entry: StoreEntry): void {
+    entry.older = this.freshest;
+    entry.newer = undefined;
+    if (this.freshest === undefined) this.stalest = entry;
+    else this.freshest.newer = entry;
+    this.freshest = entry;
+  }
+
+  private unlink(entry: StoreEntry): void {
+    if (entry.older === undefined) this.stalest = entry.newer;
+    else entry.older.newer = entry.newer;
+    if (entry.newer === undefined) this.freshest = entry.older;
+    else entry.newer.older = entry.older;
+    entry.older = undefined;
+    entry.newer = undefined;
   }
 }
 

@@ -62,15 +62,22 @@ export function cartOf(event: SessionEvent): string[] {
   return cart;
 }
 
-/** The session's history with the event's appended; a product browsed again moves to the end. */
+/**
+ * The session's history with the event's appended; a product browsed again
+ * moves to the end. Walks back from the newest view, keeping each product's
+ * last one, until the cap is reached: at most cap × (history + before)
+ * comparisons of short strings, no map or set.
+ */
 function appendBrowsed(before: readonly string[], event: SessionEvent): string[] {
-  const order = new Map<string, number>();
-  let position = 0;
-  for (const code of before) order.set(code, position++);
-  for (const item of event.browse_history) {
-    order.delete(item.product_code);
-    order.set(item.product_code, position++);
+  const history = event.browse_history;
+  const newestFirst: string[] = [];
+  for (let i = history.length - 1; i >= 0 && newestFirst.length < MAX_BROWSED_PER_SESSION; i--) {
+    const code = history[i]!.product_code;
+    if (!newestFirst.includes(code)) newestFirst.push(code);
   }
-  const codes = [...order.keys()];
-  return codes.length > MAX_BROWSED_PER_SESSION ? codes.slice(codes.length - MAX_BROWSED_PER_SESSION) : codes;
+  for (let i = before.length - 1; i >= 0 && newestFirst.length < MAX_BROWSED_PER_SESSION; i--) {
+    const code = before[i]!;
+    if (!newestFirst.includes(code)) newestFirst.push(code);
+  }
+  return newestFirst.reverse();
 }
