@@ -47,6 +47,7 @@ import { StateTable, type EntryCodec, type NamespaceId } from './heap/StateTable
 import { EXPIRED, type TtlSettings } from './heap/ttl.js';
 import { keyGroupOf } from './KeyGroups.js';
 import type {
+  AdoptingList,
   KeyedStateAccess,
   KeyedStateSnapshot,
   KeyGroupSnapshot,
@@ -152,7 +153,10 @@ export class HeapKeyedStateBackend implements KeyedStateAccess, KeyContext {
     return this.handle(descriptor, namespaceKey, (table) => new HeapValueState<T, N>(table as never, this, namespaceKey, descriptor.defaultValue));
   }
 
-  getListState<T, N = number>(descriptor: ListStateDescriptor<T>, namespaceKey?: NamespaceKey<N>): ListState<T> & MergingNamespaced<N> {
+  getListState<T, N = number>(
+    descriptor: ListStateDescriptor<T>,
+    namespaceKey?: NamespaceKey<N>,
+  ): ListState<T> & MergingNamespaced<N> & AdoptingList<T> {
     return this.handle(descriptor, namespaceKey, (table) => new HeapListState<T, N>(table as never, this, namespaceKey));
   }
 

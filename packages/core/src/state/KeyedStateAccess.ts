@@ -39,6 +39,14 @@ export interface MergingNamespaced<N = unknown> extends Namespaced<N> {
   mergeNamespaces(target: N, sources: readonly N[]): void;
 }
 
+/**
+ * A list state handle that can take an array as its entry without copying it
+ * (internal: the window operator's merging window sets). See `HeapListState.adopt`.
+ */
+export interface AdoptingList<T> {
+  adopt(list: T[]): void;
+}
+
 /** Maps a namespace to a primitive identity; equal namespaces must give equal identities. */
 export type NamespaceKey<N> = (namespace: N) => string | number;
 
@@ -73,7 +81,7 @@ export interface KeyedStateAccess {
   getListState<T, N = number>(
     descriptor: ListStateDescriptor<T>,
     namespaceKey?: NamespaceKey<N>,
-  ): ListState<T> & MergingNamespaced<N>;
+  ): ListState<T> & MergingNamespaced<N> & AdoptingList<T>;
   getMapState<UK, UV, N = number>(
     descriptor: MapStateDescriptor<UK, UV>,
     namespaceKey?: NamespaceKey<N>,

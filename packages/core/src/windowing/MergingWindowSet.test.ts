@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { AdoptingList } from '../state/KeyedStateAccess.js';
 import type { ListState } from '../state/State.js';
 import { EventTimeSessionWindows } from './assigners/EventTimeSessionWindows.js';
 import { MergingWindowSet, type WindowMapping } from './MergingWindowSet.js';
 import { TimeWindow } from './windows.js';
 
-/** A list state over a plain array that counts writes. */
-function listState<T>(initial: T[] = []): ListState<T> & { items: T[]; writes: number } {
+/** A list state over a plain array that counts writes (`adopt` included). */
+function listState<T>(initial: T[] = []): ListState<T> & AdoptingList<T> & { items: T[]; writes: number } {
   const s = {
     items: initial,
     writes: 0,
@@ -18,6 +19,10 @@ function listState<T>(initial: T[] = []): ListState<T> & { items: T[]; writes: n
     },
     clear: () => {
       s.items = [];
+      s.writes++;
+    },
+    adopt: (list: T[]) => {
+      s.items = list;
       s.writes++;
     },
   };

@@ -14,6 +14,7 @@
  * that starts a session, or extends the key's session).
  */
 import { TributaryError } from '../errors.js';
+import type { AdoptingList } from '../state/KeyedStateAccess.js';
 import type { ListState } from '../state/State.js';
 import { SessionWindowAssigner } from './assigners/assignerInternals.js';
 import type { MergingWindowAssigner } from './assigners/WindowAssigner.js';
@@ -76,6 +77,8 @@ export class MergingWindowSet<W extends Window> {
    */
   private readonly mapping: WindowMapping<W>[] = [];
   private changed = false;
+  /** The array that is the state entry once the set wrote one: `persist` refills it in place (no copy per change). */
+  private persisted: WindowMapping<W>[] | undefined = undefined;
   /** True when windows are time windows that merge when they intersect (the built-in session assigners). */
   private readonly byIntersection: boolean;
   /** The windows read from state when the set was built (restored, or rebuilt after an error). */
@@ -83,7 +86,7 @@ export class MergingWindowSet<W extends Window> {
 
   constructor(
     private readonly assigner: MergingWindowAssigner<any, W>,
-    private readonly state: ListState<WindowMapping<W>>,
+    private readonly state: ListState<WindowMapping<W>> & AdoptingList<WindowMapping<W>>,
   ) {
     this.byIntersection = assigner instanceof SessionWindowAssigner;
     for (const [window, stateWindow] of state.get()) {
@@ -260,11 +263,21 @@ export class MergingWindowSet<W extends Window> {
     return found;
   }
 
-  /** Writes the mapping back to keyed state if it changed (clears the state when empty). */
+  /**
+   * Writes the mapping back to keyed state if it changed (clears the state
+   * when empty). The state entry is an array of the set's own, adopted by
+   * the state and then refilled, so a snapshot in progress sees it as it was.
+   */
   persist(): void {
     if (!this.changed) return;
-    if (this.mapping.length === 0) this.state.clear();
-    else this.state.update(this.mapping);
+    const mapping = this.mapping;
+    if (mapping.length === 0) this.state.clear();
+    else {
+      const persisted = (this.persisted ??= []);
+      this.state.adopt(persisted);
+      for (let i = 0; i < mapping.length; i++) persisted[i] = mapping[i]!;
+      while (persisted.length > mapping.length) persisted.pop(); // (cheaper than setting `length`)
+    }
     this.changed = false;
   }
 

@@ -15,7 +15,7 @@
  */
 import type { Key } from '../api/functions.js';
 import { ListStateDescriptor } from '../state/descriptors.js';
-import { VOID_NAMESPACE, type KeyedStateAccess, type Namespaced } from '../state/KeyedStateAccess.js';
+import { VOID_NAMESPACE, type AdoptingList, type KeyedStateAccess, type Namespaced } from '../state/KeyedStateAccess.js';
 import type { ListState } from '../state/State.js';
 import type { MergingWindowAssigner } from './assigners/WindowAssigner.js';
 import { MergingWindowSet, type WindowMapping } from './MergingWindowSet.js';
@@ -24,7 +24,7 @@ import type { Window } from './windows.js';
 
 /** Key → in-memory merging window set, written through to keyed state. */
 export class MergingWindowSets<W extends Window> {
-  private readonly state: ListState<WindowMapping<W>> & Namespaced<unknown>;
+  private readonly state: ListState<WindowMapping<W>> & Namespaced<unknown> & AdoptingList<WindowMapping<W>>;
   private readonly sets = new Map<Key, MergingWindowSet<W>>();
 
   constructor(

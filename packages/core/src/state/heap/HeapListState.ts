@@ -3,6 +3,8 @@
  * `get()` returns it without copying; with TTL every element carries its own
  * timestamp (like Flink), expired elements are dropped on read and in
  * snapshots, and `get()` builds a fresh array. An emptied list is removed.
+ * `adopt` lets internal callers (merging window sets) keep one array as the
+ * entry and refill it in place, instead of a copy per `update`.
  */
 import type { MergingNamespaced } from '../KeyedStateAccess.js';
 import type { ListState } from '../State.js';
@@ -126,6 +128,24 @@ export class HeapListState<T, N> extends AbstractHeapState<ListEntry<T>, N> impl
     } else {
       this.writableBucket().entries.set(key, list as ListEntry<T>);
     }
+  }
+
+  /**
+   * Makes `list` itself the current key's entry, without a copy, once a
+   * snapshot in progress has seen the entry as it was. The caller then fills
+   * or changes `list` in place before its next access of this state, calls
+   * `adopt` again before each later change, and never leaves it empty
+   * (`clear` instead). Only for state without TTL (elements carry no timestamps).
+   *
+   * ```ts
+   * mappingState.adopt(persisted); // then copy the new mapping into `persisted`
+   * ```
+   */
+  adopt(list: T[]): void {
+    if (this.ttl !== undefined) throw new TypeError(`list state '${this.table.name}' has TTL: adopt needs state without TTL (use update)`);
+    const key = this.currentKey();
+    const entries = this.writableBucket().entries;
+    if (entries.get(key) !== list) entries.set(key, list);
   }
 
   /** Appends the current key's lists of `sources` to `target`'s, clearing the sources. Elements keep their TTL timestamps. */

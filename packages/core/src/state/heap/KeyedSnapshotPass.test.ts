@@ -35,6 +35,7 @@ type Op =
   | { kind: 'removeFromMap'; key: number; n: number }
   | { kind: 'aggregate'; key: number; ns: number; n: number }
   | { kind: 'mergeLists'; key: number; target: number; source: number }
+  | { kind: 'refillAdopted'; key: number; n: number }
   | { kind: 'snapshotStep'; entries: number };
 
 const key = fc.integer({ min: 0, max: 6 });
@@ -49,6 +50,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('removeFromMap' as const), key, n }),
   fc.record({ kind: fc.constant('aggregate' as const), key, ns, n }),
   fc.record({ kind: fc.constant('mergeLists' as const), key, target: ns, source: ns }),
+  fc.record({ kind: fc.constant('refillAdopted' as const), key, n }),
   fc.record({ kind: fc.constant('snapshotStep' as const), entries: fc.integer({ min: 1, max: 8 }) }),
 );
 
@@ -102,10 +104,20 @@ function applyToModel(model: Model, o: Op): void {
       model.set(id('list', o.target, o.key), [...target, ...source]);
       break;
     }
+    case 'refillAdopted':
+      if (o.n === 0) model.delete(id('adopted', 0, o.key));
+      else model.set(id('adopted', 0, o.key), adoptedContents(o.n));
+      break;
     case 'snapshotStep':
       break;
   }
 }
+
+/** What `refillAdopted` with `n` > 0 leaves in the adopted list: `n` elements. */
+const adoptedContents = (n: number): number[] => Array.from({ length: n }, (_, i) => n * 10 + i);
+
+/** Per backend, the array each key's adopted list entry is (refilled in place, as merging window sets do). */
+const adoptedArrays = new WeakMap<HeapKeyedStateBackend, Map<number, number[]>>();
 
 /** Drives the real backend with the same operations. */
 function applyToBackend(b: HeapKeyedStateBackend, o: Op): void {
@@ -150,6 +162,22 @@ function applyToBackend(b: HeapKeyedStateBackend, o: Op): void {
     case 'mergeLists':
       if (o.target !== o.source) list.mergeNamespaces(o.target, [o.source]);
       break;
+    case 'refillAdopted': {
+      const adopted = b.getListState(new ListStateDescriptor<number>('adopted'));
+      if (o.n === 0) {
+        adopted.clear();
+        break;
+      }
+      let arrays = adoptedArrays.get(b);
+      if (arrays === undefined) adoptedArrays.set(b, (arrays = new Map()));
+      let array = arrays.get(o.key);
+      if (array === undefined) arrays.set(o.key, (array = []));
+      adopted.adopt(array);
+      const contents = adoptedContents(o.n);
+      for (let i = 0; i < contents.length; i++) array[i] = contents[i]!;
+      while (array.length > contents.length) array.pop();
+      break;
+    }
   }
 }
 
