@@ -20,7 +20,7 @@ import * as hdr from 'hdr-histogram-js';
 import { localAwsClientConfig } from '@tributary/connectors/local';
 import { PlatformSimulator } from '../../../packages/examples/src/simulator/simulator.js';
 import { benchmarkDataset } from './model.js';
-import { summarise, type GeneratorConfig } from './protocol.js';
+import { shardOf, summarise, type GeneratorConfig } from './protocol.js';
 
 const config = JSON.parse(process.argv[2] as string) as GeneratorConfig;
 const send = (m: unknown): void => void process.send?.(m);
@@ -29,16 +29,19 @@ const PUT_RECORDS_MAX = 500;
 const dataset = benchmarkDataset();
 const encoder = new TextEncoder();
 
-// Transport.
-let socket: net.Socket | undefined;
+// Transport: one socket per pipeline process (memory path), or the Kinesis client.
+const sockets: net.Socket[] = [];
 let kinesis: KinesisClient | undefined;
 if (config.path === 'memory') {
-  socket = net.connect({ host: '127.0.0.1', port: config.port as number });
-  socket.setNoDelay(true);
-  await new Promise<void>((resolve, reject) => {
-    socket!.once('connect', resolve);
-    socket!.once('error', reject);
-  });
+  for (const port of config.ports ?? []) {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.setNoDelay(true);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    sockets.push(socket);
+  }
 } else {
   kinesis = new KinesisClient({ ...localAwsClientConfig('kinesis', config.kinesisEndpoint as string), maxAttempts: 10 });
 }
@@ -48,6 +51,8 @@ const scheduleLag = histogram();
 const httpVisible = histogram();
 let sent = 0;
 let sentInWindow = 0;
+/** Events sent to each pipeline process (memory path). */
+const sentByShard = sockets.map(() => 0);
 let bytes = 0;
 let putRequests = 0;
 let putRetriedRecords = 0;
@@ -92,9 +97,10 @@ const flushKinesis = (force: boolean): void => {
 
 // Sampled visibility at the serving endpoint.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-const serving = new URL(config.servingUrl);
+const servings = config.servingUrls.map((url) => new URL(url));
 const getEventTime = (session: string): Promise<number | undefined> =>
   new Promise((resolve, reject) => {
+    const serving = servings[shardOf(session, servings.length)] as URL;
     const req = http.get({ host: serving.hostname, port: serving.port, path: `/recommendations/${encodeURIComponent(session)}`, agent }, (res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -144,7 +150,7 @@ while (process.connected) {
   const now = Date.now();
   if (now >= endAt) break;
   const records = sim.advanceTo(now);
-  let lines = '';
+  const lines = sockets.map(() => '');
   let sample: { session: string; time: number } | undefined;
   for (const r of records) {
     if (r.kind !== 'session') continue; // orders are not session events (the pipeline's optional order input is not used)
@@ -161,10 +167,16 @@ while (process.connected) {
       }
     }
     bytes += data.length;
-    if (socket !== undefined) lines += `${data}\n`;
+    if (sockets.length > 0) {
+      const shard = shardOf(r.partitionKey, sockets.length);
+      lines[shard] += `${data}\n`;
+      sentByShard[shard] = (sentByShard[shard] ?? 0) + 1;
+    }
     else pending.push({ Data: encoder.encode(data), PartitionKey: r.partitionKey });
   }
-  if (socket !== undefined && lines.length > 0) socket.write(lines);
+  sockets.forEach((socket, i) => {
+    if ((lines[i] as string).length > 0) socket.write(lines[i] as string);
+  });
   if (kinesis !== undefined) flushKinesis(false);
   if (sample !== undefined) followers.push(follow(sample.session, sample.time));
   // About one tick per millisecond; yields to I/O callbacks in between.
@@ -178,8 +190,8 @@ if (kinesis !== undefined) {
     await new Promise((r) => setTimeout(r, 2));
   }
 }
-socket?.end();
-send({ type: 'sent', sent, sentInWindow });
+for (const socket of sockets) socket.end();
+send({ type: 'sent', sent, sentInWindow, sentByShard });
 await Promise.all(followers);
 send({
   type: 'result',

@@ -14,6 +14,11 @@
 // histogram; plus when it was in the serving store and, for a sample, when
 // GET /recommendations/:id returned it. Dropped = sent − answered.
 //
+// Scale-out (memory path): the full run also serves 50,000 sessions with
+// one pipeline process per core, each owning half of the sessions — as two
+// consumer processes of a sharded stream would (Node runs one thread per
+// process; the engine's subtasks share it). Their histograms are merged.
+//
 // The gate: p99 < 1 s at 10,000 sessions and nothing dropped, on the
 // in-memory path and — when a bare SDK loop shows the local Kinesis can
 // carry the rate — on the Kinesis path. A failed gate sets a non-zero exit
@@ -27,7 +32,8 @@ import { localAwsClientConfig } from '@tributary/connectors/local';
 import { saveModel } from '@tributary/pipelines';
 import { writeResult } from '../common.js';
 import { MODEL_CUSTOMERS, trainBenchmarkModel } from './model.js';
-import { forkChild, nextMessage, stopChild, type Endpoints, type EventPath, type GeneratorConfig, type LatencySummary, type PipelineConfig } from './protocol.js';
+import * as hdr from 'hdr-histogram-js';
+import { forkChild, nextMessage, stopChild, summarise, type Endpoints, type EventPath, type GeneratorConfig, type LatencySummary, type PipelineConfig } from './protocol.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 const quick = process.argv.includes('--quick');
@@ -50,6 +56,10 @@ const CPU_PROF_DIR = process.env['LATENCY_CPU_PROF'];
 /** Restrict the runs: LATENCY_PATHS=memory, LATENCY_SESSIONS=10000. */
 const PATHS = (process.env['LATENCY_PATHS']?.split(',') ?? ['memory', 'kinesis']) as EventPath[];
 const ONLY_SESSIONS = process.env['LATENCY_SESSIONS']?.split(',').map(Number);
+/** Pipeline processes per memory-path run (LATENCY_PIPELINES=2); by default 1, plus the full run's scale-out case. */
+const PIPELINES = Number(process.env['LATENCY_PIPELINES'] ?? 1);
+/** The full run's scale-out case: 50,000 sessions over one pipeline process per core. */
+const SCALE_OUT = { sessions: 50_000, pipelines: 2 } as const;
 
 interface Stack {
   readonly child: ChildProcess;
@@ -77,6 +87,8 @@ const cpuSeconds = (c: { user: number; system: number }): number => (c.user + c.
 interface RunResult {
   readonly path: EventPath;
   readonly sessions: number;
+  /** Pipeline processes, each serving its share of the sessions. */
+  readonly pipelines: number;
   readonly sent: number;
   readonly sentInWindow: number;
   readonly answered: number;
@@ -96,7 +108,21 @@ interface RunResult {
   readonly loadAverage: { readonly before: number[]; readonly after: number[] };
 }
 
-async function runOnce(stack: Stack, path: EventPath, sessions: number, run: number): Promise<RunResult> {
+/** Merges the pipeline processes' compressed HDR histograms (µs) and summarises them in ms. */
+function mergedSummary(encoded: readonly string[]): LatencySummary {
+  const merged = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+  for (const text of encoded) merged.add(hdr.decodeFromCompressedBase64(text));
+  return summarise(merged);
+}
+
+/** Sums the fallback reasons of several processes. */
+function sumCounts(counts: ReadonlyArray<Record<string, number>>): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const c of counts) for (const [k, v] of Object.entries(c)) total[k] = (total[k] ?? 0) + v;
+  return total;
+}
+
+async function runOnce(stack: Stack, path: EventPath, sessions: number, run: number, processes: number): Promise<RunResult> {
   const loadBefore = loadavg().map((x) => Math.round(x * 100) / 100);
   const eventStream = `sessions-${run}`;
   const outputStream = FULL_OUTPUTS && path === 'kinesis' ? `recommendations-${run}` : undefined;
@@ -104,37 +130,46 @@ async function runOnce(stack: Stack, path: EventPath, sessions: number, run: num
   if (path === 'kinesis') await stack.call({ type: 'createStream', name: eventStream, shards: SHARDS });
   if (outputStream !== undefined) await stack.call({ type: 'createStream', name: outputStream, shards: SHARDS });
   if (deliveryStream !== undefined) await stack.call({ type: 'createDeliveryStream', name: deliveryStream, bucket: BUCKET, prefix: `recommendations-${run}/` });
-  const checkpointDir = await mkdtemp(join(tmpdir(), 'latency-chk-'));
-  const pipelineConfig: PipelineConfig = {
-    path,
-    endpoints: stack.endpoints,
-    modelBucket: BUCKET,
-    modelPrefix: MODEL_PREFIX,
-    eventStream,
-    ...(outputStream === undefined ? {} : { outputStream }),
-    ...(deliveryStream === undefined ? {} : { deliveryStream }),
-    checkpointDir,
-    checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
-  };
-  // One file per thread (tsx's loader runs in a worker thread too): the largest is the pipeline's main thread.
-  const profile = CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF_DIR, `pipeline-${path}-${sessions}`)}`];
-  const pipeline = forkChild('pipeline.ts', pipelineConfig, profile);
+  const checkpointDirs = await Promise.all(Array.from({ length: processes }, () => mkdtemp(join(tmpdir(), 'latency-chk-'))));
+  const pipelines = checkpointDirs.map((checkpointDir, i) => {
+    const pipelineConfig: PipelineConfig = {
+      path,
+      endpoints: stack.endpoints,
+      modelBucket: BUCKET,
+      modelPrefix: MODEL_PREFIX,
+      eventStream,
+      ...(outputStream === undefined ? {} : { outputStream }),
+      ...(deliveryStream === undefined ? {} : { deliveryStream }),
+      checkpointDir,
+      checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
+    };
+    // One file per thread (tsx's loader runs in a worker thread too): the largest is the pipeline's main thread.
+    const profile = CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF_DIR, `pipeline-${path}-${sessions}-${i}`)}`];
+    return forkChild('pipeline.ts', pipelineConfig, profile);
+  });
   let generator: ChildProcess | undefined;
   try {
-    const ready = await nextMessage<{ port?: number; servingUrl: string; modelsLoaded: number; error?: string }>(pipeline, (m) => m.type === 'ready', 120_000, 'the pipeline');
-    if (ready.error !== undefined || ready.modelsLoaded === 0) throw new Error(`pipeline not ready: ${ready.error ?? 'no model loaded'}`);
+    const readies = await Promise.all(
+      pipelines.map((pipeline) =>
+        nextMessage<{ port?: number; servingUrl: string; modelsLoaded: number; error?: string }>(pipeline, (m) => m.type === 'ready', 120_000, 'the pipeline'),
+      ),
+    );
+    for (const ready of readies) {
+      if (ready.error !== undefined || ready.modelsLoaded === 0) throw new Error(`pipeline not ready: ${ready.error ?? 'no model loaded'}`);
+    }
+    const ports = readies.flatMap((ready) => (ready.port === undefined ? [] : [ready.port]));
     const generatorConfig: GeneratorConfig = {
       path,
       sessions,
       thinkTimeMs: THINK_TIME_MS,
       warmupMs: WARMUP_MS,
       measureMs: MEASURE_MS,
-      ...(ready.port === undefined ? {} : { port: ready.port }),
+      ...(ports.length === 0 ? {} : { ports }),
       kinesisEndpoint: stack.endpoints.kinesis,
       eventStream,
       putEveryMs: 5,
       maxPutsInFlight: 16,
-      servingUrl: ready.servingUrl,
+      servingUrls: readies.map((ready) => ready.servingUrl),
       samplesPerSecond: 20,
       samplePollMs: path === 'memory' ? 2 : 10,
       seed: run,
@@ -144,42 +179,56 @@ async function runOnce(stack: Stack, path: EventPath, sessions: number, run: num
     const startAt = Date.now() + 300;
     const windowFrom = startAt + WARMUP_MS;
     const windowTo = windowFrom + MEASURE_MS;
-    pipeline.send({ type: 'window', from: windowFrom, to: windowTo });
-    const stackCpuBefore = (await stack.call({ type: 'cpu' })).cpu;
-    const generatorSent = nextMessage<{ sent: number; sentInWindow: number }>(generator, (m) => m.type === 'sent', WARMUP_MS + MEASURE_MS + 120_000, 'the generator to finish');
+    for (const pipeline of pipelines) pipeline.send({ type: 'window', from: windowFrom, to: windowTo });
+    const generatorSent = nextMessage<{ sent: number; sentInWindow: number; sentByShard: number[] }>(
+      generator,
+      (m) => m.type === 'sent',
+      WARMUP_MS + MEASURE_MS + 120_000,
+      'the generator to finish',
+    );
     const generatorResult = nextMessage<any>(generator, (m) => m.type === 'result', WARMUP_MS + MEASURE_MS + 180_000, 'the generator result');
     generator.send({ startAt, windowFrom, windowTo });
-    // The stack's CPU share over (roughly) the window.
+    // The stack's CPU share over the window.
     await new Promise((r) => setTimeout(r, Math.max(0, windowFrom - Date.now())));
     const stackCpuAtWindow = (await stack.call({ type: 'cpu' })).cpu;
     await new Promise((r) => setTimeout(r, Math.max(0, windowTo - Date.now())));
     const stackCpuAfter = (await stack.call({ type: 'cpu' })).cpu;
-    void stackCpuBefore;
-    const { sent } = await generatorSent;
-    const drained = nextMessage<any>(pipeline, (m) => m.type === 'result', 90_000, 'the pipeline result');
+    const { sent, sentByShard } = await generatorSent;
     // Wait for every answer; give up 10 s after the last one came (or 60 s in all).
-    pipeline.send({ type: 'drain', expected: sent, timeoutMs: 60_000, quietMs: 10_000, notBefore: Date.now() + 1_000 });
-    const p = await drained;
+    const results = await Promise.all(
+      pipelines.map((pipeline, i) => {
+        const drained = nextMessage<any>(pipeline, (m) => m.type === 'result', 90_000, 'the pipeline result');
+        const expected = pipelines.length === 1 ? sent : (sentByShard[i] ?? 0);
+        pipeline.send({ type: 'drain', expected, timeoutMs: 60_000, quietMs: 10_000, notBefore: Date.now() + 1_000 });
+        return drained;
+      }),
+    );
     const g = await generatorResult;
     const loadAfter = loadavg().map((x) => Math.round(x * 100) / 100);
+    const sum = (pick: (p: any) => number): number => results.reduce((total, p) => total + pick(p), 0);
+    const answered = sum((p) => p.answered);
+    const answeredInWindow = sum((p) => p.answeredInWindow);
+    const cpuKnown = results.every((p) => p.cpuSecondsInWindow !== undefined);
+    const cpuSecondsInWindow = sum((p) => p.cpuSecondsInWindow ?? 0);
     const result: RunResult = {
       path,
       sessions,
+      pipelines: processes,
       sent: g.sent,
       sentInWindow: g.sentInWindow,
-      answered: p.answered,
-      answeredInWindow: p.answeredInWindow,
-      dropped: g.sent - p.answered,
-      droppedInWindow: g.sentInWindow - p.answeredInWindow,
-      sustainedEventsPerSecond: Math.round(p.answeredInWindow / (MEASURE_MS / 1000)),
-      emitted: p.emitted,
-      visibleInStore: p.visibleInStore,
+      answered,
+      answeredInWindow,
+      dropped: g.sent - answered,
+      droppedInWindow: g.sentInWindow - answeredInWindow,
+      sustainedEventsPerSecond: Math.round(answeredInWindow / (MEASURE_MS / 1000)),
+      emitted: mergedSummary(results.map((p) => p.emitted)),
+      visibleInStore: mergedSummary(results.map((p) => p.visibleInStore)),
       httpVisibleSample: g.httpVisible,
-      fallbacksInWindow: p.fallbacksInWindow,
-      fallbackReasons: p.stats.fallbackReasons,
+      fallbacksInWindow: sum((p) => p.fallbacksInWindow),
+      fallbackReasons: sumCounts(results.map((p) => p.stats.fallbackReasons)),
       errors: {
-        jobError: p.jobError ?? null,
-        deadLetters: p.deadLetters,
+        jobError: results.find((p) => p.jobError !== undefined)?.jobError ?? null,
+        deadLetters: sum((p) => p.deadLetters),
         putErrors: g.putErrors,
         putRetriedRecords: g.putRetriedRecords,
         samplesTimedOut: g.samplesTimedOut,
@@ -194,30 +243,30 @@ async function runOnce(stack: Stack, path: EventPath, sessions: number, run: num
         steps: g.simulator.steps,
       },
       pipeline: {
-        cpuShareInWindow: p.cpuSecondsInWindow === undefined ? null : Math.round((p.cpuSecondsInWindow / (MEASURE_MS / 1000)) * 100) / 100,
+        cpuShareInWindow: cpuKnown ? Math.round((cpuSecondsInWindow / (MEASURE_MS / 1000)) * 100) / 100 : null,
         // CPU time per answered event: what the recommender costs whatever else runs on the machine (1e6 / this ≈ events/s one free core could carry).
-        cpuMicrosPerEvent: p.cpuSecondsInWindow === undefined || p.answeredInWindow === 0 ? null : Math.round((p.cpuSecondsInWindow * 1e6) / p.answeredInWindow),
-        eventLoopDelayMs: p.eventLoopDelayMs,
-        rssMiB: p.rssMiB,
-        storeSessions: p.storeSize,
-        stats: p.stats,
+        cpuMicrosPerEvent: !cpuKnown || answeredInWindow === 0 ? null : Math.round((cpuSecondsInWindow * 1e6) / answeredInWindow),
+        eventLoopDelayMs: results.map((p) => p.eventLoopDelayMs),
+        rssMiB: sum((p) => p.rssMiB),
+        storeSessions: sum((p) => p.storeSize ?? 0),
+        stats: results.map((p) => p.stats),
       },
       stackCpuShare: Math.round(((cpuSeconds(stackCpuAfter) - cpuSeconds(stackCpuAtWindow)) / (MEASURE_MS / 1000)) * 100) / 100,
       loadAverage: { before: loadBefore, after: loadAfter },
     };
     const e = result.emitted;
     console.log(
-      `latency ${path.padEnd(7)} ${String(sessions).padStart(6)} sessions: ${result.sustainedEventsPerSecond}/s, p50 ${e.p50} p90 ${e.p90} p99 ${e.p99} p99.9 ${e.p999} max ${e.max} ms; ` +
+      `latency ${path.padEnd(7)} ${String(sessions).padStart(6)} sessions${processes > 1 ? ` (${processes} pipeline processes)` : ''}: ${result.sustainedEventsPerSecond}/s, p50 ${e.p50} p90 ${e.p90} p99 ${e.p99} p99.9 ${e.p999} max ${e.max} ms; ` +
         `dropped ${result.dropped}, fallbacks ${result.fallbacksInWindow}, pipeline CPU ${String(result.pipeline['cpuShareInWindow'])} (${String(result.pipeline['cpuMicrosPerEvent'])} µs/event), stack CPU ${result.stackCpuShare}, load ${loadAfter[0]}`,
     );
     return result;
   } finally {
-    pipeline.send({ type: 'stop' });
+    for (const pipeline of pipelines) pipeline.send({ type: 'stop' });
     generator?.send({ type: 'stop' });
-    await Promise.all([stopChild(pipeline, 15_000), generator === undefined ? undefined : stopChild(generator)]);
+    await Promise.all([...pipelines.map((pipeline) => stopChild(pipeline, 15_000)), generator === undefined ? undefined : stopChild(generator)]);
     if (path === 'kinesis') await stack.call({ type: 'deleteStream', name: eventStream }).catch(() => undefined);
     if (outputStream !== undefined) await stack.call({ type: 'deleteStream', name: outputStream }).catch(() => undefined);
-    await rm(checkpointDir, { recursive: true, force: true });
+    await Promise.all(checkpointDirs.map((dir) => rm(dir, { recursive: true, force: true })));
   }
 }
 
@@ -277,10 +326,14 @@ export async function runLatencyBenchmark(): Promise<Record<string, unknown>> {
           skipped.push(`kinesis at ${sessions} sessions (quick run): the bare SDK loop showed the local Kinesis cannot carry ${GATE_SESSIONS} records/s`);
           continue;
         }
-        runs.push(await runOnce(stack, path, sessions, ++run));
+        runs.push(await runOnce(stack, path, sessions, ++run, path === 'memory' ? PIPELINES : 1));
       }
     }
+    // Scale-out: the full run's 50,000 sessions again, one pipeline process per core.
+    const scaleOutWanted = !quick && PIPELINES === 1 && PATHS.includes('memory') && (ONLY_SESSIONS === undefined || ONLY_SESSIONS.includes(SCALE_OUT.sessions));
+    const scaleOut = scaleOutWanted ? await runOnce(stack, 'memory', SCALE_OUT.sessions, ++run, SCALE_OUT.pipelines) : undefined;
 
+    /** The capacity curve of a path: its runs with the same number of pipeline processes (the scale-out run is reported apart). */
     const byPath = (path: EventPath): RunResult[] => runs.filter((r) => r.path === path);
     const gateRun = (path: EventPath): RunResult | undefined => byPath(path).find((r) => r.sessions === GATE_SESSIONS);
     const gatePaths: EventPath[] = kinesisCarries ? ['memory', 'kinesis'] : ['memory'];
@@ -312,6 +365,8 @@ export async function runLatencyBenchmark(): Promise<Record<string, unknown>> {
         checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
         kinesisOutputsAlsoToKinesisAndFirehose: FULL_OUTPUTS,
         pipelineParallelism: 1,
+        pipelineProcesses: PIPELINES,
+        scaleOut: `${SCALE_OUT.sessions} sessions over ${SCALE_OUT.pipelines} pipeline processes (full run only; the generator routes each session to one process by a hash of its id, as a sharded stream would)`,
         recommender: 'defaults (k 5, similar 5, deadline 100 ms)',
         model: {
           version: model.artifact.version,
@@ -341,6 +396,7 @@ export async function runLatencyBenchmark(): Promise<Record<string, unknown>> {
         kinesis: { p99Crosses100ms: crossing(byPath('kinesis'), 100), p99Crosses1s: crossing(byPath('kinesis'), 1000) },
       },
       runs,
+      scaleOut: scaleOut ?? null,
       skipped,
       durationSeconds: Math.round((Date.now() - began) / 1000),
     };

@@ -21,7 +21,7 @@ import * as hdr from 'hdr-histogram-js';
 import { StreamEnvironment, WatermarkStrategy, silentLogger, type Source, type SourceReader } from '@tributary/core';
 import { localAwsClientConfig } from '@tributary/connectors/local';
 import { buildStreamingRecommender, startServingEndpoint, type Recommendation } from '@tributary/pipelines';
-import { preciseNow, summarise, type LatencySummary, type PipelineConfig } from './protocol.js';
+import { preciseNow, type PipelineConfig } from './protocol.js';
 
 const config = JSON.parse(process.argv[2] as string) as PipelineConfig;
 const send = (m: unknown): void => void process.send?.(m);
@@ -132,7 +132,7 @@ const job = buildStreamingRecommender(env, {
   },
 });
 
-/** Latencies (µs) in a growable typed array; summarised through an HDR histogram at the end. */
+/** Latencies (µs) in a growable typed array; turned into an HDR histogram at the end. */
 class LatencyRecorder {
   private values = new Float64Array(1 << 16);
   private count = 0;
@@ -146,11 +146,13 @@ class LatencyRecorder {
     this.values[this.count++] = Math.max(1, Math.round((now - eventTime) * 1000));
   }
 
-  summary(): LatencySummary {
+  /** The latencies as a compressed HDR histogram (µs), so the orchestrator can merge the processes' histograms. */
+  encoded(): string {
     const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
     for (let i = 0; i < this.count; i++) h.recordValue(this.values[i]!);
-    return summarise(h);
+    return hdr.encodeIntoCompressedBase64(h);
   }
+
 }
 
 // Measurement state.
@@ -226,8 +228,8 @@ process.on('message', (m: any) => {
         answeredInWindow,
         fallbacksInWindow,
         deadLetters,
-        emitted: emitted.summary(),
-        visibleInStore: visible.summary(),
+        emitted: emitted.encoded(),
+        visibleInStore: visible.encoded(),
         stats,
         jobError,
         eventLoopDelayMs: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },

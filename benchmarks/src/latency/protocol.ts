@@ -41,16 +41,16 @@ export interface GeneratorConfig {
   readonly thinkTimeMs: number;
   readonly warmupMs: number;
   readonly measureMs: number;
-  /** memory path: the pipeline's TCP port. */
-  readonly port?: number;
+  /** memory path: the TCP port of each pipeline process; a session goes to `ports[shardOf(session, ports.length)]`. */
+  readonly ports?: readonly number[];
   /** kinesis path. */
   readonly kinesisEndpoint?: string;
   readonly eventStream?: string;
   /** PutRecords: a batch is sent at least this often (ms). */
   readonly putEveryMs: number;
   readonly maxPutsInFlight: number;
-  /** The serving endpoint, for sampled GETs. */
-  readonly servingUrl: string;
+  /** The serving endpoint of each pipeline process (same order as `ports`), for sampled GETs. */
+  readonly servingUrls: readonly string[];
   readonly samplesPerSecond: number;
   readonly samplePollMs: number;
   readonly seed: number;
@@ -78,6 +78,17 @@ export function summarise(h: Histogram): LatencySummary {
     max: ms(h.maxValue),
     mean: ms(h.mean),
   };
+}
+
+/**
+ * The pipeline process (of `n`) that serves a session: what a sharded
+ * stream does when N consumer processes each own some of its shards.
+ */
+export function shardOf(session: string, n: number): number {
+  if (n === 1) return 0;
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = 0; i < session.length; i++) h = Math.imul(h ^ session.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % n;
 }
 
 /** Precise wall-clock ms (same clock as Date.now, sub-millisecond). */
