@@ -75,6 +75,13 @@ export class OperatorInstance {
   private watermark = MIN_WATERMARK;
   private finished = false;
   private flushScheduled = false;
+  /**
+   * True while this chain's source awaits its reader's `pollNext`: records
+   * the reader emits after an await are flushed when the poll ends (or on
+   * the next macrotask, if it waits on I/O), so a reader that awaits per
+   * record still sends batches, not one record per microtask.
+   */
+  polling = false;
   private readonly deadLetters: boolean;
   private readonly isSink: boolean;
 
@@ -261,16 +268,21 @@ export class OperatorInstance {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      try {
-        this.beginBatch();
-        this.endBatch();
-      } catch (error) {
-        this.host.fail(error);
-      }
-    });
+    if (this.polling) setImmediate(this.flushScheduledOutput);
+    else queueMicrotask(this.flushScheduledOutput);
   }
+
+  /** Flushes what async callbacks emitted, if that flush is still due. */
+  readonly flushScheduledOutput = (): void => {
+    if (!this.flushScheduled) return;
+    this.flushScheduled = false;
+    try {
+      this.beginBatch();
+      this.endBatch();
+    } catch (error) {
+      this.host.fail(error);
+    }
+  };
 
   /** Runs a runtime callback (timer, scheduled task) on this instance's chain; errors fail the job. */
   private runCallback(fn: () => void): void {

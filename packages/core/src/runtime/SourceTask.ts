@@ -205,7 +205,7 @@ export class SourceTask<T> implements ReaderOutput<T> {
     const started = this.host.now();
     this.host.pollStarted(started);
     // The scope covers the synchronous part of the poll; records a reader emits
-    // after an await are flushed by a microtask (see RecordOutput).
+    // after an await are flushed when the poll ends (see OperatorInstance.polling).
     head.beginBatch();
     let pending: ReaderStatus | Promise<ReaderStatus>;
     try {
@@ -213,7 +213,14 @@ export class SourceTask<T> implements ReaderOutput<T> {
     } finally {
       head.endBatch();
     }
-    const status = await pending;
+    let status: ReaderStatus;
+    head.polling = true;
+    try {
+      status = await pending;
+    } finally {
+      head.polling = false;
+    }
+    head.flushScheduledOutput();
     this.afterPoll();
     return status;
   }

@@ -33,4 +33,20 @@ describe('fromAsyncIterable', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(returned).toBe(false); // still blocked: closing did not wait for it
   });
+
+  it('sends what a poll reads after awaits in batches, not one record per microtask', async () => {
+    async function* numbers(): AsyncGenerator<number> {
+      for (let i = 0; i < 2_000; i++) yield i; // each item is an await that resolves at once
+    }
+    const env = StreamEnvironment.create({ logger: silentLogger });
+    const sink = new TestSink<number>();
+    env.fromAsyncIterable(numbers()).map((n) => n + 1).sinkTo(sink).name('sink');
+    const job = env.execute('batches');
+    await job;
+    expect(sink.values()).toHaveLength(2_000);
+    // The sink samples one latency per batch it gets: about one per poll of 256 records.
+    const batches = job.metrics().find((m) => m.operator.includes('sink'))?.latencyMs.count ?? 0;
+    expect(batches).toBeGreaterThan(0);
+    expect(batches).toBeLessThan(50);
+  });
 });
