@@ -45,6 +45,8 @@ export interface MergingNamespaced<N = unknown> extends Namespaced<N> {
  */
 export interface AdoptingList<T> {
   adopt(list: T[]): void;
+  /** Before an in-place change of the adopted list that still is the entry. See `HeapListState.touchAdopted`. */
+  touchAdopted(): void;
 }
 
 /** Maps a namespace to a primitive identity; equal namespaces must give equal identities. */

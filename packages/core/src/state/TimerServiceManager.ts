@@ -74,6 +74,27 @@ interface TimerHost {
   added(domain: Domain, time: number): void;
 }
 
+/**
+ * A manager's `TimerHost`. A class, so that the services' hot calls
+ * (`currentWatermark`) reach the same function in every job, which
+ * optimized code inlined; per-manager closures would deoptimize it.
+ */
+class ManagerHost implements TimerHost {
+  constructor(
+    readonly backend: KeyedStateAccess,
+    readonly clock: Clock,
+    private readonly manager: TimerServiceManager,
+  ) {}
+
+  currentWatermark(): number {
+    return this.manager.currentWatermark();
+  }
+
+  added(domain: Domain, time: number): void {
+    this.manager.timerAdded(domain, time);
+  }
+}
+
 function checkTime(time: number): void {
   if (Number.isNaN(time)) throw new RangeError('timer time must be a number, got NaN');
 }
@@ -163,12 +184,7 @@ export class TimerServiceManager {
     this.maxParallelism =
       options.maxParallelism ?? (options.backend instanceof HeapKeyedStateBackend ? options.backend.maxParallelism : DEFAULT_MAX_PARALLELISM);
     checkArgument(Number.isInteger(this.maxParallelism) && this.maxParallelism >= 1, `maxParallelism must be an integer >= 1, got ${this.maxParallelism}`);
-    this.host = {
-      backend: this.backend,
-      clock: this.clock,
-      currentWatermark: () => this.watermark,
-      added: (domain, time) => this.added(domain, time),
-    };
+    this.host = new ManagerHost(this.backend, this.clock, this);
   }
 
   /**
@@ -291,8 +307,14 @@ export class TimerServiceManager {
     return n;
   }
 
-  /** A timer was added: preempt a firing slot if it is earlier; wake up earlier for processing time. */
-  private added(domain: Domain, time: number): void {
+  /**
+   * A timer was added: preempt a firing slot if it is earlier; wake up
+   * earlier for processing time. Called by the manager's services (through
+   * `ManagerHost`), not by users.
+   *
+   * @internal
+   */
+  timerAdded(domain: Domain, time: number): void {
     if (this.firingDomain === domain && time < this.firingTime) this.preempted = true;
     if (domain === 'processing' && !this.inWakeup && !this.closed && (this.wakeupAt === undefined || time < this.wakeupAt)) {
       this.scheduleWakeup(time);

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { AdoptingList } from '../state/KeyedStateAccess.js';
 import type { ListState } from '../state/State.js';
 import { EventTimeSessionWindows } from './assigners/EventTimeSessionWindows.js';
-import { MergingWindowSet, type WindowMapping } from './MergingWindowSet.js';
+import { MergingWindowSet, type WindowMapping, type WindowMerger } from './MergingWindowSet.js';
 import { TimeWindow } from './windows.js';
 
-/** A list state over a plain array that counts writes (`adopt` included). */
+/** A list state over a plain array that counts writes (`adopt` and `touchAdopted` included). */
 function listState<T>(initial: T[] = []): ListState<T> & AdoptingList<T> & { items: T[]; writes: number } {
   const s = {
     items: initial,
@@ -25,6 +25,7 @@ function listState<T>(initial: T[] = []): ListState<T> & AdoptingList<T> & { ite
       s.items = list;
       s.writes++;
     },
+    touchAdopted: () => void s.writes++,
   };
   return s;
 }
@@ -33,10 +34,14 @@ const tw = (start: number, end: number): TimeWindow => new TimeWindow(start, end
 const sessions = EventTimeSessionWindows.withGap(3);
 type Merge = [result: string, merged: string[], stateResult: string, mergedState: string[]];
 
-function recordMerges(merges: Merge[]) {
-  return (result: TimeWindow, merged: readonly TimeWindow[], stateResult: TimeWindow, mergedState: readonly TimeWindow[]) =>
-    void merges.push([String(result), merged.map(String), String(stateResult), mergedState.map(String)]);
+function recordMerges(merges: Merge[]): WindowMerger<TimeWindow> {
+  return {
+    mergeWindows: (result, merged, stateResult, mergedState) =>
+      void merges.push([String(result), merged.map(String), String(stateResult), mergedState.map(String)]),
+  };
 }
+
+const noMerge: WindowMerger<TimeWindow> = { mergeWindows: () => {} };
 
 describe('MergingWindowSet', () => {
   it('keeps separate windows as their own state windows and persists only changes', () => {
@@ -92,8 +97,8 @@ describe('MergingWindowSet', () => {
   it('restores its mapping from state (also from structured clones) and clears the state when empty', () => {
     const state = listState<WindowMapping<TimeWindow>>();
     const first = new MergingWindowSet(sessions, state);
-    first.addWindow(tw(0, 3), () => {});
-    first.addWindow(tw(2, 5), () => {});
+    first.addWindow(tw(0, 3), noMerge);
+    first.addWindow(tw(2, 5), noMerge);
     first.persist();
     state.items = structuredClone(state.items);
     const again = new MergingWindowSet(sessions, state);
@@ -118,7 +123,7 @@ describe('MergingWindowSet', () => {
     expect(set.isLoaded(extended!)).toBe(false);
     set.persist();
     const rebuilt = new MergingWindowSet(sessions, state);
-    const [loaded] = rebuilt.addTimeWindow(4, 5, () => {});
+    const [loaded] = rebuilt.addTimeWindow(4, 5, noMerge);
     expect(rebuilt.isLoaded(loaded!)).toBe(true); // read from state: its history is not known
   });
 });

@@ -30,16 +30,18 @@ import { reviveWindow, TimeWindow, type Window } from './windows.js';
 export type WindowMapping<W extends Window> = readonly [window: W, stateWindow: W];
 
 /**
- * Called for each merge (e.g. to merge trigger state and contents): `mergedWindows` (pre-existing windows) became
- * `mergeResult`, whose contents live in `stateWindowResult`; the contents of
- * `mergedStateWindows` must be merged into it.
+ * Told of each merge (e.g. to merge trigger state and contents). An object
+ * with a method, not a function: the set's calls then reach the same
+ * function in every job, which optimized code may have inlined.
  */
-export type MergeFunction<W extends Window> = (
-  mergeResult: W,
-  mergedWindows: readonly W[],
-  stateWindowResult: W,
-  mergedStateWindows: readonly W[],
-) => void;
+export interface WindowMerger<W extends Window> {
+  /**
+   * `mergedWindows` (pre-existing windows) became `mergeResult`, whose
+   * contents live in `stateWindowResult`; the contents of
+   * `mergedStateWindows` must be merged into it.
+   */
+  mergeWindows(mergeResult: W, mergedWindows: readonly W[], stateWindowResult: W, mergedStateWindows: readonly W[]): void;
+}
 
 const NO_WINDOWS: readonly never[] = [];
 /** `onlyIntersecting`: the new window intersects several in-flight windows. */
@@ -62,7 +64,7 @@ function removeAt<T>(array: T[], index: number): void {
  *
  * ```ts
  * const set = new MergingWindowSet(EventTimeSessionWindows.withGap(10), mappingState);
- * const actual = set.addWindow(new TimeWindow(5, 15), onMerge); // may merge with [0, 10) into [0, 15)
+ * const actual = set.addWindow(new TimeWindow(5, 15), merger); // may merge with [0, 10) into [0, 15)
  * const stateWindow = set.getStateWindow(actual);
  * set.persist();
  * ```
@@ -79,6 +81,8 @@ export class MergingWindowSet<W extends Window> {
   private changed = false;
   /** The array that is the state entry once the set wrote one: `persist` refills it in place (no copy per change). */
   private persisted: WindowMapping<W>[] | undefined = undefined;
+  /** True while `persisted` is the state entry (from its adoption until the set clears the state). */
+  private adopted = false;
   /** True when windows are time windows that merge when they intersect (the built-in session assigners). */
   private readonly byIntersection: boolean;
   /** The windows read from state when the set was built (restored, or rebuilt after an error). */
@@ -152,11 +156,11 @@ export class MergingWindowSet<W extends Window> {
 
   /**
    * Adds a new window, merging it with in-flight windows as the assigner
-   * says; returns the window the new one ended up in. `merge` is called for
+   * says; returns the window the new one ended up in. `merger` is told of
    * each merge that changes a window (not when the new window falls inside
    * an existing one, which is then returned).
    */
-  addWindow(newWindow: W, merge: MergeFunction<W>): W {
+  addWindow(newWindow: W, merger: WindowMerger<W>): W {
     if (this.byIntersection) {
       const { start, end } = newWindow as unknown as TimeWindow;
       const i = this.onlyIntersecting(start, end);
@@ -165,7 +169,7 @@ export class MergingWindowSet<W extends Window> {
         this.changed = true;
         return newWindow;
       }
-      if (i !== SEVERAL) return this.addToOne(start, end, i, merge)[0];
+      if (i !== SEVERAL) return this.addToOne(start, end, i, merger)[0];
     }
     // an equal window is already in flight (in-flight windows never overlap, so nothing merges)
     if (this.indexOf(newWindow) >= 0) return newWindow;
@@ -200,7 +204,7 @@ export class MergingWindowSet<W extends Window> {
       this.changed = true;
       // the new window fell inside one in-flight window: nothing changed for that window
       const unchanged = mergedWindows.length === 1 && mergedWindows[0]!.equals(mergeResult);
-      if (!unchanged) merge(mergeResult, mergedWindows, stateWindowResult, mergedStateWindows);
+      if (!unchanged) merger.mergeWindows(mergeResult, mergedWindows, stateWindowResult, mergedStateWindows);
     }
 
     if (!mergedNewWindow) {
@@ -215,13 +219,13 @@ export class MergingWindowSet<W extends Window> {
    * assigner, allocating the window only when it is not inside an in-flight
    * one: returns the entry [window the new one ended up in, its state window].
    */
-  addTimeWindow(start: number, end: number, merge: MergeFunction<W>): WindowMapping<W> {
+  addTimeWindow(start: number, end: number, merger: WindowMerger<W>): WindowMapping<W> {
     const i = this.onlyIntersecting(start, end);
     if (i === SEVERAL) {
-      const actual = this.addWindow(new TimeWindow(start, end) as unknown as W, merge);
+      const actual = this.addWindow(new TimeWindow(start, end) as unknown as W, merger);
       return [actual, this.getStateWindow(actual)!];
     }
-    return this.addToOne(start, end, i, merge);
+    return this.addToOne(start, end, i, merger);
   }
 
   /**
@@ -230,7 +234,7 @@ export class MergingWindowSet<W extends Window> {
    * without arrays. A merged window keeps its place (and state window) in
    * the mapping; a window inside an in-flight one changes nothing.
    */
-  private addToOne(start: number, end: number, index: number, merge: MergeFunction<W>): WindowMapping<W> {
+  private addToOne(start: number, end: number, index: number, merger: WindowMerger<W>): WindowMapping<W> {
     const mapping = this.mapping;
     if (index < 0) {
       const window = new TimeWindow(start, end) as unknown as W;
@@ -246,7 +250,7 @@ export class MergingWindowSet<W extends Window> {
     const merged: WindowMapping<W> = [result, entry[1]];
     mapping[index] = merged;
     this.changed = true;
-    merge(result, [entry[0]], entry[1], NO_WINDOWS);
+    merger.mergeWindows(result, [entry[0]], entry[1], NO_WINDOWS);
     return merged;
   }
 
@@ -266,15 +270,22 @@ export class MergingWindowSet<W extends Window> {
   /**
    * Writes the mapping back to keyed state if it changed (clears the state
    * when empty). The state entry is an array of the set's own, adopted by
-   * the state and then refilled, so a snapshot in progress sees it as it was.
+   * the state and then refilled, so a snapshot in progress sees it as it was
+   * (once adopted, the state is only told of the change: `touchAdopted`).
    */
   persist(): void {
     if (!this.changed) return;
     const mapping = this.mapping;
-    if (mapping.length === 0) this.state.clear();
-    else {
+    if (mapping.length === 0) {
+      this.state.clear();
+      this.adopted = false;
+    } else {
       const persisted = (this.persisted ??= []);
-      this.state.adopt(persisted);
+      if (this.adopted) this.state.touchAdopted();
+      else {
+        this.state.adopt(persisted);
+        this.adopted = true;
+      }
       for (let i = 0; i < mapping.length; i++) persisted[i] = mapping[i]!;
       while (persisted.length > mapping.length) persisted.pop(); // (cheaper than setting `length`)
     }

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend.js';
 import { TestClock } from '../testing/TestClock.js';
 import { EventTimeSessionWindows } from './assigners/EventTimeSessionWindows.js';
+import type { WindowMerger } from './MergingWindowSet.js';
 import { MergingWindowSets } from './MergingWindowSets.js';
 import { MERGING_WINDOW_SET_STATE } from './windowOperatorInternals.js';
 import { TimeWindow } from './windows.js';
 
-const noMerge = (): void => {};
+const noMerge: WindowMerger<TimeWindow> = { mergeWindows: () => {} };
 
 function setup(): { backend: HeapKeyedStateBackend; sets: MergingWindowSets<TimeWindow> } {
   const backend = new HeapKeyedStateBackend({ maxParallelism: 8, keyGroupRange: { start: 0, end: 7 }, clock: new TestClock(0) });

@@ -23,7 +23,7 @@ import type { KeyedStateAccess } from '../state/KeyedStateAccess.js';
 import { SessionWindowAssigner } from './assigners/assignerInternals.js';
 import type { WindowAssigner, WindowAssignerContext } from './assigners/WindowAssigner.js';
 import type { Evictor, TimestampedValue } from './evictors/Evictor.js';
-import type { MergingWindowSet, MergeFunction } from './MergingWindowSet.js';
+import type { MergingWindowSet, WindowMerger } from './MergingWindowSet.js';
 import { MergingWindowSets } from './MergingWindowSets.js';
 import { LazySessionTimers, type SessionTimerAction } from './LazySessionTimers.js';
 import type { ProcessWindowFunction, UserWindowFunction } from './ProcessWindowFunction.js';
@@ -113,7 +113,7 @@ const NO_WINDOWS: readonly never[] = [];
  * window fires again for each late record (an update of its earlier result);
  * the global window is never cleaned up.
  */
-export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements StreamOperator<OUT> {
+export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements StreamOperator<OUT>, WindowMerger<W> {
   private readonly assigner: WindowAssigner<IN, W>;
   private readonly trigger: Trigger<IN, W>;
   private readonly evictor: Evictor<IN, W> | undefined;
@@ -353,7 +353,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     const set = this.mergingSets!.current();
     let skipped = true;
     for (let i = 0; i < windows.length; i++) {
-      const actual = set.addWindow(windows[i]!, this.mergeWindows);
+      const actual = set.addWindow(windows[i]!, this);
       if (this.isWindowLate(actual)) {
         set.retireWindow(actual);
         continue;
@@ -381,7 +381,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     const inFlight = set.size;
     this.sessionMergeCovered = undefined;
     this.sessionSet = set;
-    const entry = set.addTimeWindow(start, end, this.mergeWindows);
+    const entry = set.addTimeWindow(start, end, this);
     this.sessionSet = undefined;
     const actual = entry[0];
     const late = this.isWindowLate(actual);
@@ -492,8 +492,8 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     }
   }
 
-  /** Called by the merging window set for each merge that changes a window. */
-  private readonly mergeWindows: MergeFunction<W> = (mergeResult, mergedWindows, stateWindowResult, mergedStateWindows) => {
+  /** Called by the merging window set for each merge that changes a window (internal). */
+  mergeWindows(mergeResult: W, mergedWindows: readonly W[], stateWindowResult: W, mergedStateWindows: readonly W[]): void {
     if (this.eventTime) {
       const watermark = this.timers.currentWatermark();
       if (mergeResult.maxTimestamp() + this.allowedLateness <= watermark) {
@@ -530,7 +530,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       this.deleteCleanupTimer(merged);
     }
     this.contents.mergeNamespaces(stateWindowResult, mergedStateWindows);
-  };
+  }
 
   private cleanupTime(window: W): number {
     return this.eventTime ? window.maxTimestamp() + this.allowedLateness : window.maxTimestamp();

@@ -21,7 +21,7 @@ import type { InternalTimerService } from '../state/InternalTimerService.js';
 import { VOID_NAMESPACE, type KeyedStateAccess, type MergingNamespaced, type Namespaced } from '../state/KeyedStateAccess.js';
 import type { AggregatingState, ListState, MapState, ReducingState, State, ValueState } from '../state/State.js';
 import type { TimestampedValue } from './evictors/Evictor.js';
-import type { KeyedStateStore, ProcessWindowContext, ProcessWindowFunction, UserWindowFunction } from './ProcessWindowFunction.js';
+import type { KeyedStateStore, ProcessWindowContext, ProcessWindowFunction, UserWindowFunction, WindowFunction } from './ProcessWindowFunction.js';
 import type { OnMergeContext, Trigger } from './triggers/Trigger.js';
 import type { TriggerResult } from './triggers/TriggerResult.js';
 import { reviveWindow, type Window } from './windows.js';
@@ -459,18 +459,26 @@ export function passThrough<T, K extends Key, W extends Window>(): InternalWindo
   };
 }
 
+/**
+ * A plain `WindowFunction` applied to one pre-aggregated value. A class,
+ * not closures: the operator's calls then reach the same function in every
+ * job, which optimized code may have inlined.
+ */
+class PlainWindowFunction<IN, OUT, K extends Key, W extends Window> implements InternalWindowFunction<IN, OUT, K, W> {
+  constructor(private readonly fn: WindowFunction<IN, OUT, K, W>) {}
+  process(key: K, window: W, _context: ProcessWindowContext<W>, input: IN, out: Collector<OUT>): void {
+    out.collect(this.fn(key, window, input));
+  }
+  clear(): void {}
+  open(): void {}
+  close(): void {}
+}
+
 /** Applies a user window function to one pre-aggregated value. */
 export function singleValueFunction<IN, OUT, K extends Key, W extends Window>(
   fn: UserWindowFunction<IN, OUT, K, W>,
 ): InternalWindowFunction<IN, OUT, K, W> {
-  if (typeof fn === 'function') {
-    return {
-      process: (key, window, _context, input, out) => out.collect(fn(key, window, input)),
-      clear: noop,
-      open: noop,
-      close: noop,
-    };
-  }
+  if (typeof fn === 'function') return new PlainWindowFunction(fn);
   return {
     process: (key, _window, context, input, out) => fn.process(key, context, [input], out),
     clear: (context) => fn.clear?.(context),

@@ -32,6 +32,8 @@ export abstract class Window {
  */
 export class TimeWindow extends Window {
   private cachedKey: string | undefined;
+  /** See `stateBucket`; `null` is an empty slot. */
+  #stateBucket: unknown = null;
 
   constructor(
     readonly start: number,
@@ -42,6 +44,20 @@ export class TimeWindow extends Window {
 
   maxTimestamp(): number {
     return this.end - 1;
+  }
+
+  /**
+   * A cache slot of the heap state backend, not part of the window's value
+   * (private: equality, JSON and clones ignore it): the namespace bucket of
+   * the state table that last looked this window up, so a handle switching
+   * to the window skips the lookup by identity (see `NamespaceSlot`).
+   */
+  get stateBucket(): unknown {
+    return this.#stateBucket;
+  }
+
+  set stateBucket(bucket: unknown) {
+    this.#stateBucket = bucket;
   }
 
   /** `'start:end'`, computed once. */

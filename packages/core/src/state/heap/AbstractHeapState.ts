@@ -3,11 +3,13 @@
  * its identity), the cached bucket of that namespace, the current key read
  * from the backend, and the helpers every kind shares (clear, moving entries
  * between namespaces for merging windows). On the default namespace an
- * access costs one bucket check and one `Map` lookup, and allocates nothing.
+ * access costs one bucket check and one `Map` lookup, and allocates nothing;
+ * switching to a namespace object that carries its bucket (`NamespaceSlot`,
+ * e.g. a session window) costs no lookup of the bucket either.
  */
 import type { Key } from '../../api/functions.js';
 import { VOID_NAMESPACE, type NamespaceKey, type Namespaced } from '../KeyedStateAccess.js';
-import type { NamespaceBucket, NamespaceId, StateTable } from './StateTable.js';
+import { fillSlot, slottedBucket, type NamespaceBucket, type NamespaceId, type StateTable } from './StateTable.js';
 import { isExpired, type TtlSettings, type TtlValue } from './ttl.js';
 
 /** What a handle reads from its backend: the current key and the processing time (for TTL). */
@@ -44,7 +46,7 @@ export abstract class AbstractHeapState<S, N> implements Namespaced<N> {
     this.namespace = namespace;
     if (id !== this.nsId) {
       this.nsId = id;
-      this.cached = undefined;
+      this.cached = slottedBucket(namespace, id, this.table);
     }
   }
 
@@ -78,6 +80,7 @@ export abstract class AbstractHeapState<S, N> implements Namespaced<N> {
     if (bucket === undefined || bucket.detached) {
       bucket = this.table.buckets.get(this.nsId);
       this.cached = bucket;
+      if (bucket !== undefined) fillSlot(this.namespace, bucket);
     }
     return bucket;
   }
@@ -88,6 +91,7 @@ export abstract class AbstractHeapState<S, N> implements Namespaced<N> {
     if (bucket === undefined) {
       bucket = this.table.bucketFor(this.nsId, this.namespace);
       this.cached = bucket;
+      fillSlot(this.namespace, bucket);
     }
     return bucket;
   }

@@ -148,6 +148,20 @@ export class HeapListState<T, N> extends AbstractHeapState<ListEntry<T>, N> impl
     if (entries.get(key) !== list) entries.set(key, list);
   }
 
+  /**
+   * `adopt(list)` for a `list` this handle adopted as the current key's entry
+   * in the current namespace, and that still is the entry (nothing but the
+   * adopter changed it since): skips the lookup and only tells a snapshot
+   * in progress of the coming change.
+   *
+   * ```ts
+   * mappingState.touchAdopted(); // then change `persisted` in place
+   * ```
+   */
+  touchAdopted(): void {
+    this.currentKey();
+  }
+
   /** Appends the current key's lists of `sources` to `target`'s, clearing the sources. Elements keep their TTL timestamps. */
   mergeNamespaces(target: N, sources: readonly N[]): void {
     const key = this.currentKey();

@@ -164,15 +164,20 @@ function applyToBackend(b: HeapKeyedStateBackend, o: Op): void {
       break;
     case 'refillAdopted': {
       const adopted = b.getListState(new ListStateDescriptor<number>('adopted'));
-      if (o.n === 0) {
-        adopted.clear();
-        break;
-      }
       let arrays = adoptedArrays.get(b);
       if (arrays === undefined) adoptedArrays.set(b, (arrays = new Map()));
+      if (o.n === 0) {
+        adopted.clear();
+        arrays.delete(o.key); // (the next refill adopts a fresh array)
+        break;
+      }
       let array = arrays.get(o.key);
-      if (array === undefined) arrays.set(o.key, (array = []));
-      adopted.adopt(array);
+      // an array that still is the entry is only touched, as merging window sets do
+      if (array !== undefined) adopted.touchAdopted();
+      else {
+        arrays.set(o.key, (array = []));
+        adopted.adopt(array);
+      }
       const contents = adoptedContents(o.n);
       for (let i = 0; i < contents.length; i++) array[i] = contents[i]!;
       while (array.length > contents.length) array.pop();

@@ -24,7 +24,42 @@ export class NamespaceBucket<S> {
   constructor(
     readonly id: NamespaceId,
     readonly namespace: unknown,
+    /** The `id` of the table holding the bucket, what a `NamespaceSlot` is checked against. */
+    readonly tableId: symbol,
   ) {}
+}
+
+/**
+ * A namespace object with a slot for the bucket it was last looked up in
+ * (time windows have one: `TimeWindow.stateBucket`): a handle switching to
+ * it takes the bucket from the slot when the slot holds a bucket of the
+ * handle's table for the same identity, instead of looking it up — session
+ * windows are each their own bucket, and consecutive records switch
+ * between them. A slot serves one table at a time (the last one that
+ * looked it up). Gotcha: a window kept after its job keeps that one
+ * bucket's entries alive (not the table: buckets name it by `tableId`).
+ */
+export interface NamespaceSlot {
+  /** A bucket, `null` when empty; reads `undefined` on namespaces without a slot. */
+  stateBucket: unknown;
+}
+
+/**
+ * The bucket of `table` for the identity `id` that `namespace`'s slot holds,
+ * if any. It may have been dropped since (`detached`): callers check that
+ * on use, as for any cached bucket.
+ */
+export function slottedBucket<S>(namespace: unknown, id: NamespaceId, table: StateTable<S>): NamespaceBucket<S> | undefined {
+  if (typeof namespace !== 'object' || namespace === null) return undefined;
+  const bucket = (namespace as NamespaceSlot).stateBucket as NamespaceBucket<S> | null | undefined;
+  return bucket != null && bucket.tableId === table.id && bucket.id === id ? bucket : undefined;
+}
+
+/** Puts `bucket` into `namespace`'s slot, when it has one. */
+export function fillSlot(namespace: unknown, bucket: NamespaceBucket<unknown>): void {
+  if (typeof namespace === 'object' && namespace !== null && (namespace as NamespaceSlot).stateBucket !== undefined) {
+    (namespace as NamespaceSlot).stateBucket = bucket;
+  }
 }
 
 /** Converts a state kind's stored entries to snapshot values and back. */
@@ -52,6 +87,8 @@ export interface TableSnapshotHook {
 /** One named state's entries, by namespace then key. */
 export class StateTable<S> {
   readonly buckets = new Map<NamespaceId, NamespaceBucket<S>>();
+  /** Tells this table's buckets from other tables' (see `NamespaceSlot`). */
+  readonly id: symbol;
   /** The snapshot being taken of this table, if any: handles call it before each access. */
   snapshotHook: TableSnapshotHook | undefined = undefined;
 
@@ -60,13 +97,15 @@ export class StateTable<S> {
     readonly kind: StateKind,
     readonly ttl: TtlSettings | undefined,
     readonly codec: EntryCodec<S>,
-  ) {}
+  ) {
+    this.id = Symbol(name);
+  }
 
   /** The bucket of a namespace, created when missing. */
   bucketFor(id: NamespaceId, namespace: unknown): NamespaceBucket<S> {
     let bucket = this.buckets.get(id);
     if (bucket === undefined) {
-      bucket = new NamespaceBucket<S>(id, namespace);
+      bucket = new NamespaceBucket<S>(id, namespace, this.id);
       this.buckets.set(id, bucket);
     }
     return bucket;
