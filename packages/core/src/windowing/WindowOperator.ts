@@ -8,7 +8,10 @@
  * Session windows merge through a `MergingWindowSet` per key, kept in keyed
  * state and cached in memory (see `MergingWindowSets`); event-time sessions
  * under the default trigger skip the trigger and keep their timers lazily
- * (see `LazySessionTimers`).
+ * (see `LazySessionTimers`). Under the default `EventTimeTrigger`, tumbling
+ * and sliding windows skip the trigger on timers and for a (key, window)'s
+ * records after its first while its end is ahead; the watermark a restored state may lack
+ * trigger timers up to is kept as operator state (`triggerTimerHorizon`).
  *
  * Results carry the timestamp `window.maxTimestamp()`. Users build it
  * through `keyedStream.window(assigner)`; the static factories here are
@@ -32,6 +35,7 @@ import { ProcessingTimeTrigger } from './triggers/ProcessingTimeTrigger.js';
 import type { Trigger } from './triggers/Trigger.js';
 import type { TriggerResult } from './triggers/TriggerResult.js';
 import {
+  WINDOW_CONTENTS_STATE,
   WINDOW_TIMERS,
   WindowCollector,
   WindowProcessContext,
@@ -99,6 +103,11 @@ export interface WindowOperatorConfig<K extends Key, IN, OUT, W extends Window> 
 
 const NO_WINDOWS: readonly never[] = [];
 
+/** The operator state of a window operator under the built-in event-time trigger (see `triggerTimerHorizon`). */
+interface WindowOperatorState {
+  readonly triggerTimerHorizon: number;
+}
+
 /**
  * Runs windows for a keyed stream.
  *
@@ -132,6 +141,20 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
   private readonly builtInTrigger: boolean;
   /** True when the cleanup timer is the built-in trigger's own timer (no allowed lateness). */
   private readonly cleanupIsTriggerTimer: boolean;
+  /**
+   * Under the built-in event-time trigger: the end up to which a window may
+   * hold a key's contents without that key's trigger timer. Records added
+   * after the window end (within the allowed lateness) register none, and
+   * the watermark starts over after a restore, so such windows must still go
+   * through the trigger. It is the highest watermark of the runs the state
+   * went through (kept as operator state): `-Infinity` in a fresh run,
+   * `Infinity` after a restore of contents from a snapshot that did not record it.
+   */
+  private triggerTimerHorizon = Number.NEGATIVE_INFINITY;
+  /** Whether `initializeState` was called (a restore with operator state): the horizon then comes from it. */
+  private horizonRestored = false;
+  /** How the horizons of a rescaled job are shared out: every subtask takes the highest. */
+  readonly operatorStateMode = 'union';
   /**
    * True for event-time sessions of a built-in session assigner under the
    * default trigger: the trigger is skipped and timers are lazy (`LazySessionTimers`).
@@ -257,6 +280,9 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     this.contents = this.config.contents(keyed);
     if (this.merging) this.mergingSets = new MergingWindowSets<W>(keyed, this.assigner as never);
     if (this.lazySessions) this.sessionTimers = new LazySessionTimers(this.timers as never, this.allowedLateness);
+    if (this.builtInTrigger && this.eventTime && !this.horizonRestored && this.hasContents()) {
+      this.triggerTimerHorizon = Number.POSITIVE_INFINITY;
+    }
     const global = globalStateStore(keyed);
     this.triggerCtx = new WindowTriggerContext<W>(this.timers, keyed);
     this.processCtx = new WindowProcessContext<W>(this.timers, keyed, ctx.output, global);
@@ -316,6 +342,21 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     }
   }
 
+  /** Under the built-in event-time trigger, records the trigger timer horizon (see `triggerTimerHorizon`). */
+  snapshotState(): WindowOperatorState | undefined {
+    if (!this.builtInTrigger || !this.eventTime) return undefined;
+    return { triggerTimerHorizon: Math.max(this.triggerTimerHorizon, this.timers.currentWatermark()) };
+  }
+
+  /** Takes the highest restored horizon; a restored state without one (or several states, one without) makes it unknown. */
+  initializeState(state: unknown): void {
+    for (const one of Array.isArray(state) ? state : [state]) {
+      const horizon = (one as Partial<WindowOperatorState> | undefined)?.triggerTimerHorizon;
+      this.triggerTimerHorizon = Math.max(this.triggerTimerHorizon, typeof horizon === 'number' ? horizon : Number.POSITIVE_INFINITY);
+    }
+    this.horizonRestored = true;
+  }
+
   close(): void {
     this.fn.close();
   }
@@ -343,7 +384,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       contents.setNamespace(window);
       const first = contents.add(value, timestamp);
       // the built-in trigger registered its timer (and the cleanup timer) with the window's first record
-      if (!first && this.builtInTrigger && (!eventTime || end > watermark)) continue;
+      if (!first && this.builtInTrigger && (!eventTime || (end > watermark && end > this.triggerTimerHorizon))) continue;
       this.triggerOnElement(value, timestamp, window, window);
     }
     return skipped;
@@ -409,6 +450,10 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       this.onSessionTimer(window, time);
       return;
     }
+    if (this.builtInTrigger && this.eventTime && eventTime) {
+      this.onBuiltInEventTimer(window, time);
+      return;
+    }
     this.triggerCtx.window = window;
     let set: MergingWindowSet<W> | undefined;
     let stateWindow = window;
@@ -428,6 +473,23 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     if (result !== 'CONTINUE') this.apply(result, window, stateWindow);
     if (this.eventTime === eventTime && time === this.cleanupTime(window)) this.clearAllState(window, stateWindow, set);
     if (set !== undefined) this.mergingSets!.persist(set);
+  }
+
+  /**
+   * `onTimer` for an event-time timer under the built-in `EventTimeTrigger`
+   * of a non-merging assigner, without calling the trigger: it fires at the
+   * window end (what `onEventTime` returns) and cleans up at the cleanup
+   * time. `trigger.clear` is skipped: it only deletes the timer at the window
+   * end, which is never after the cleanup time, so by then that timer has
+   * fired (timers fire in time order) or is the one firing: nothing to delete.
+   */
+  private onBuiltInEventTimer(window: W, time: number): void {
+    if (time === window.maxTimestamp()) this.apply('FIRE', window, window);
+    if (time !== this.cleanupTime(window)) return;
+    this.contents.setNamespace(window);
+    this.contents.clear();
+    this.processCtx.window = window;
+    this.fn.clear(this.processCtx);
   }
 
   /** `onTimer` for lazy sessions: the timer acts on the in-flight window containing its window, if any. */
@@ -548,6 +610,12 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     if (time === Number.POSITIVE_INFINITY) return;
     if (this.eventTime) this.timers.deleteEventTimeTimer(window, time);
     else this.timers.deleteProcessingTimeTimer(window, time);
+  }
+
+  /** Whether any key has window contents (read at `open`, after a restore). */
+  private hasContents(): boolean {
+    for (const _ of this.keyed.keys(WINDOW_CONTENTS_STATE)) return true;
+    return false;
   }
 
   private isWindowLate(window: W): boolean {
