@@ -11,30 +11,18 @@ import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import { OutputTag } from '../api/OutputTag.js';
 import { ValueStateDescriptor } from '../state/descriptors.js';
-import { OperatorTestHarness } from '../testing/OperatorTestHarness.js';
-import { MAX_WATERMARK } from '../time/watermark.js';
 import { SlidingEventTimeWindows } from './assigners/SlidingEventTimeWindows.js';
 import { TumblingEventTimeWindows } from './assigners/TumblingEventTimeWindows.js';
 import { CountEvictor } from './evictors/CountEvictor.js';
 import type { ProcessWindowFunction } from './ProcessWindowFunction.js';
+import { LATE, ScriptedRun, play, stepArbitrary, unrecognised, type Rec } from './scriptedWindowRuns.js';
 import { EventTimeTrigger } from './triggers/EventTimeTrigger.js';
-import type { Trigger } from './triggers/Trigger.js';
 import { WindowOperator, type WindowSettings } from './WindowOperator.js';
 import type { TimeWindow } from './windows.js';
 
-type Rec = readonly [key: string, value: number];
-type Step = { kind: 'record'; key: string; value: number; offset: number } | { kind: 'watermark'; advance: number } | { kind: 'checkpoint' };
-
-const LATE = new OutputTag<Rec>('late');
 const FIRINGS = new OutputTag<string>('firings');
-const builtIn = EventTimeTrigger.create();
 /** EventTimeTrigger's behaviour in an object the operator does not recognise: the generic path. */
-const genericTrigger: Trigger<unknown, TimeWindow> = {
-  onElement: (e, t, w, ctx) => builtIn.onElement(e, t, w, ctx),
-  onEventTime: (t, w, ctx) => builtIn.onEventTime(t, w, ctx),
-  onProcessingTime: (t, w, ctx) => builtIn.onProcessingTime(t, w, ctx),
-  clear: (w, ctx) => builtIn.clear(w, ctx),
-};
+const genericTrigger = unrecognised(EventTimeTrigger.create());
 
 const firingCount = new ValueStateDescriptor<number>('firing-count');
 
@@ -77,63 +65,6 @@ function operator(p: Params, builtInPath: boolean): WindowOperator<string, Rec, 
   );
 }
 
-/** One operator through a script: snapshots restore into a new operator (`builtInAt` says which path, per checkpoint). */
-class Run {
-  private h: OperatorTestHarness<string, Rec>;
-  private checkpoints = 0;
-  readonly fired: string[] = [];
-  readonly side: string[] = [];
-
-  constructor(
-    private readonly p: Params,
-    private readonly builtInAt: (checkpoint: number) => boolean,
-  ) {
-    this.h = new OperatorTestHarness<string, Rec>(operator(p, builtInAt(0)), { keySelector: (r: Rec) => r[0], name: 'w' });
-    this.h.open();
-  }
-
-  step(step: Step, watermark: number): void {
-    if (step.kind === 'record') this.h.processElement([step.key, step.value], watermark + step.offset);
-    else if (step.kind === 'watermark') this.h.processWatermark(watermark);
-    else {
-      const snapshot = this.h.snapshot();
-      this.collect();
-      void this.h.close();
-      const next = operator(this.p, this.builtInAt(++this.checkpoints));
-      this.h = OperatorTestHarness.restored(next, snapshot, { keySelector: (r: Rec) => r[0], name: 'w' });
-      this.h.open();
-    }
-    this.collect();
-  }
-
-  finish(): { entries: number; timers: number } {
-    this.h.processWatermark(MAX_WATERMARK);
-    this.collect();
-    return { entries: this.h.keyed!.numEntries(), timers: this.h.numEventTimeTimers() };
-  }
-
-  private collect(): void {
-    for (const r of this.h.timestampedRecords()) this.fired.push(`${r.value} @${r.timestamp}`);
-    for (const r of this.h.sideOutputRecords(LATE)) this.side.push(`late ${r.value.join(':')} @${r.timestamp}`);
-    for (const r of this.h.sideOutputRecords(FIRINGS)) this.side.push(`fired ${r.value} @${r.timestamp}`);
-    this.h.clearOutput();
-  }
-}
-
-const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  {
-    weight: 6,
-    arbitrary: fc.record({
-      kind: fc.constant('record' as const),
-      key: fc.constantFrom('a', 'b', 'c'),
-      value: fc.integer({ min: 1, max: 9 }),
-      offset: fc.integer({ min: -30, max: 30 }),
-    }),
-  },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('watermark' as const), advance: fc.integer({ min: 0, max: 20 }) }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'checkpoint' as const }) },
-);
-
 const paramsArb: fc.Arbitrary<Params> = fc.record({
   size: fc.integer({ min: 1, max: 12 }),
   slides: fc.integer({ min: 1, max: 3 }),
@@ -142,28 +73,19 @@ const paramsArb: fc.Arbitrary<Params> = fc.record({
   process: fc.boolean(),
 });
 
-/** Runs the same script through each run; returns their results. */
-function play(script: readonly Step[], runs: readonly Run[]): Array<{ entries: number; timers: number }> {
-  let watermark = 0;
-  for (const step of script) {
-    if (step.kind === 'watermark') watermark += step.advance;
-    for (const run of runs) run.step(step, watermark);
-  }
-  return runs.map((run) => run.finish());
-}
-
 describe('built-in event-time trigger timers', () => {
-  test.prop([paramsArb, fc.array(stepArb, { maxLength: 100 })], { numRuns: 1_000 })(
+  test.prop([paramsArb, fc.array(stepArbitrary({ min: -30, max: 30 }, 20), { maxLength: 100 })], { numRuns: 1_000 })(
     'fire, side-output and clean up exactly as through the trigger, across checkpoints (also from generic-path snapshots)',
     (p, script) => {
-      const generic = new Run(p, () => false);
-      const fast = new Run(p, () => true);
-      const upgraded = new Run(p, (checkpoint) => checkpoint > 0); // generic until its first restore
-      const alternating = new Run(p, (checkpoint) => checkpoint % 2 === 1);
+      const run = (builtInAt: (checkpoint: number) => boolean): ScriptedRun => new ScriptedRun((checkpoint) => operator(p, builtInAt(checkpoint)), [FIRINGS]);
+      const generic = run(() => false);
+      const fast = run(() => true);
+      const upgraded = run((checkpoint) => checkpoint > 0); // generic until its first restore
+      const alternating = run((checkpoint) => checkpoint % 2 === 1);
       const ends = play(script, [generic, fast, upgraded, alternating]);
-      for (const run of [fast, upgraded, alternating]) {
-        expect(run.fired).toEqual(generic.fired);
-        expect(run.side).toEqual(generic.side);
+      for (const other of [fast, upgraded, alternating]) {
+        expect(other.fired).toEqual(generic.fired);
+        expect(other.side).toEqual(generic.side);
       }
       for (const end of ends) expect(end).toEqual({ entries: 0, timers: 0 });
     },
