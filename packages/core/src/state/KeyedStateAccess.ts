@@ -23,6 +23,10 @@ export const VOID_NAMESPACE = 0;
 /** A state handle whose namespace can be switched. */
 export interface Namespaced<N = unknown> {
   setCurrentNamespace(namespace: N): void;
+  /** The keys with an entry in `namespace` (a live view: do not add entries while iterating; TTL is not checked). */
+  keysIn(namespace: N): Iterable<Key>;
+  /** The number of keys `keysIn` lists. */
+  countIn(namespace: N): number;
 }
 
 /**

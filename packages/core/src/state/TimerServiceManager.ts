@@ -29,7 +29,7 @@ import type { NamespaceId } from './heap/StateTable.js';
 import type { InternalTimerService } from './InternalTimerService.js';
 import type { KeyedStateAccess, NamespaceKey } from './KeyedStateAccess.js';
 import { DEFAULT_MAX_PARALLELISM, keyGroupOf } from './KeyGroups.js';
-import { TimerQueue, type TimerSink } from './timers/TimerQueue.js';
+import { TimerQueue, type KeySource, type TimerSink } from './timers/TimerQueue.js';
 
 export interface TimerServiceManagerOptions {
   /** The keyed state backend whose current key timers are registered for and fired with. */
@@ -124,6 +124,11 @@ class KeyedTimerService<N> implements InternalTimerService<N> {
 
   deleteEventTimeTimer(namespace: N, time: number): void {
     this.event.remove(time, this.host.backend.getCurrentKey(), this.identity(namespace));
+  }
+
+  registerEventTimeTimerForAllKeys(namespace: N, time: number, keys: KeySource<N>): void {
+    checkTime(time);
+    if (this.event.addForAllKeys(time, this.identity(namespace), namespace, keys)) this.host.added('event', time);
   }
 
   registerProcessingTimeTimer(namespace: N, time: number): void {
@@ -302,7 +307,7 @@ export class TimerServiceManager {
 
   private count(domain: Domain): number {
     let n = 0;
-    for (const service of this.services.values()) n += service.queue(domain).size;
+    for (const service of this.services.values()) n += service.queue(domain).count();
     for (const pending of this.pending.values()) n += pending[domain].length;
     return n;
   }

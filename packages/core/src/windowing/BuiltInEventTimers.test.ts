@@ -1,6 +1,7 @@
 // The built-in event-time trigger's timer path against the generic one:
 // tumbling and sliding event-time windows under the default trigger (timers
-// handled without calling the trigger, see `onBuiltInEventTimer`) and under
+// handled without calling the trigger, see `onBuiltInEventTimer`; without
+// allowed lateness one namespace timer per window end stands for every key's) and under
 // an equivalent trigger the operator does not recognise (every timer through
 // the trigger) must emit the same firings, side outputs and late records, and
 // leave no state or timer behind, for random out-of-order input with allowed

@@ -12,6 +12,8 @@
  * and sliding windows skip the trigger on timers and for a (key, window)'s
  * records after its first while its end is ahead; the watermark a restored state may lack
  * trigger timers up to is kept as operator state (`triggerTimerHorizon`).
+ * Without allowed lateness their end-of-window timer is one namespace timer
+ * for all the window's keys (snapshots still hold one timer per key).
  *
  * Results carry the timestamp `window.maxTimestamp()`. Users build it
  * through `keyedStream.window(assigner)`; the static factories here are
@@ -142,6 +144,15 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
   /** True when the cleanup timer is the built-in trigger's own timer (no allowed lateness). */
   private readonly cleanupIsTriggerTimer: boolean;
   /**
+   * True under the built-in event-time trigger without allowed lateness:
+   * a window's only timer is its end, for every key with contents, never
+   * deleted — so it is one namespace timer per window
+   * (`registerEventTimeTimerForAllKeys`), not one per key.
+   */
+  private readonly endTimersForAllKeys: boolean;
+  /** The window whose namespace timer was registered last (consecutive records mostly share it). */
+  private lastEndTimerWindow: W | undefined = undefined;
+  /**
    * Under the built-in event-time trigger: the end up to which a window may
    * hold a key's contents without that key's trigger timer. Records added
    * after the window end (within the allowed lateness) register none, and
@@ -192,6 +203,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       !this.merging &&
       (this.eventTime ? this.trigger === EventTimeTrigger.create() : this.trigger === ProcessingTimeTrigger.create());
     this.cleanupIsTriggerTimer = this.builtInTrigger && (!this.eventTime || this.allowedLateness === 0);
+    this.endTimersForAllKeys = this.builtInTrigger && this.eventTime && this.allowedLateness === 0;
     this.lazySessions = this.eventTime && this.assigner instanceof SessionWindowAssigner && this.trigger === EventTimeTrigger.create();
     checkArgument(
       this.allowedLateness >= 0,
@@ -385,7 +397,8 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       const first = contents.add(value, timestamp);
       // the built-in trigger registered its timer (and the cleanup timer) with the window's first record
       if (!first && this.builtInTrigger && (!eventTime || (end > watermark && end > this.triggerTimerHorizon))) continue;
-      this.triggerOnElement(value, timestamp, window, window);
+      if (this.endTimersForAllKeys) this.registerEndTimerForAllKeys(window, end);
+      else this.triggerOnElement(value, timestamp, window, window);
     }
     return skipped;
   }
@@ -436,6 +449,18 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     }
     sets.persist(set);
     return late;
+  }
+
+  /**
+   * What the built-in event-time trigger's `onElement` does for a window
+   * whose end is ahead of the watermark (a late one was skipped, and
+   * without allowed lateness its end is the cleanup time too): a timer at
+   * the end — here one for all the window's keys.
+   */
+  private registerEndTimerForAllKeys(window: W, end: number): void {
+    if (window === this.lastEndTimerWindow) return;
+    this.lastEndTimerWindow = window;
+    this.timers.registerEventTimeTimerForAllKeys(window, end, this.contents);
   }
 
   private triggerOnElement(value: IN, timestamp: number, window: W, stateWindow: W): void {

@@ -18,6 +18,7 @@ import {
   type StateDescriptor,
 } from '../state/descriptors.js';
 import type { InternalTimerService } from '../state/InternalTimerService.js';
+import type { KeySource } from '../state/timers/TimerQueue.js';
 import { VOID_NAMESPACE, type KeyedStateAccess, type MergingNamespaced, type Namespaced } from '../state/KeyedStateAccess.js';
 import type { AggregatingState, ListState, MapState, ReducingState, State, ValueState } from '../state/State.js';
 import type { TimestampedValue } from './evictors/Evictor.js';
@@ -262,7 +263,7 @@ function scope(raw: AnyHandle, kind: StateDescriptor['kind'], at: Scope): State 
 // Window contents
 
 /** How a window's contents are kept in keyed state. */
-export interface WindowContents<IN> {
+export interface WindowContents<IN> extends KeySource<Window> {
   /** Points the contents at the (state) window. */
   setNamespace(window: Window): void;
   /** Adds a record; returns true when the window had no contents for the current key before. */
@@ -291,6 +292,15 @@ abstract class ContentsBase<IN, S extends State & Namespaced<unknown>> implement
 
   clear(): void {
     this.state.clear();
+  }
+
+  /** The keys with contents in the window. */
+  keys(window: Window): Iterable<Key> {
+    return this.state.keysIn(window);
+  }
+
+  count(window: Window): number {
+    return this.state.countIn(window);
   }
 
   protected switchTo(namespace: unknown): void {

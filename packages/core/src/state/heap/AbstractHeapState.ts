@@ -19,6 +19,8 @@ export interface KeyContext {
   now(): number;
 }
 
+const NO_KEYS: readonly Key[] = [];
+
 /** Thrown when state is used before any key was set. */
 function noKeySet(stateName: string): Error {
   return new Error(`State '${stateName}' was accessed without a current key: keyed state needs a keyed stream (keyBy) and a record or timer in scope`);
@@ -48,6 +50,14 @@ export abstract class AbstractHeapState<S, N> implements Namespaced<N> {
       this.nsId = id;
       this.cached = slottedBucket(namespace, id, this.table);
     }
+  }
+
+  keysIn(namespace: N): Iterable<Key> {
+    return this.table.buckets.get(this.identity(namespace))?.entries.keys() ?? NO_KEYS;
+  }
+
+  countIn(namespace: N): number {
+    return this.table.buckets.get(this.identity(namespace))?.entries.size ?? 0;
   }
 
   /** Removes the current key's entry in the current namespace. */

@@ -7,13 +7,41 @@
  *
  * Deletion is lazy: a slot emptied by deletes stays (small, empty) until its
  * time reaches the top of the heap, so each distinct time is in the heap once.
+ *
+ * A slot may also hold namespace timers (`addForAllKeys`): one entry that
+ * stands for a timer of every key a `KeySource` lists for the namespace when
+ * the timer fires — how windows of ten thousand keys that end together cost
+ * one timer. Drains and snapshots (`entries`) expand them key by key.
  */
 import type { Key } from '../../api/functions.js';
 import type { NamespaceId } from '../heap/StateTable.js';
 import { KeyTimers } from './KeyTimers.js';
 
-/** The timers due at one time: key → that key's namespaces. */
-type TimerSlot<N> = Map<Key, KeyTimers<N>>;
+/**
+ * The keys a namespace timer stands for, read when it fires or is
+ * snapshotted: e.g. the keys holding state in the namespace.
+ */
+export interface KeySource<N> {
+  keys(namespace: N): Iterable<Key>;
+  count(namespace: N): number;
+}
+
+/** A timer for every key `source` lists for `namespace` (see `addForAllKeys`). */
+interface NamespaceTimer<N> {
+  readonly namespace: N;
+  readonly source: KeySource<N>;
+}
+
+/** The timers due at one time: key → that key's namespaces, and the namespace timers. */
+class TimerSlot<N> {
+  readonly byKey = new Map<Key, KeyTimers<N>>();
+  /** Namespace identity → namespace timer; created with the first. */
+  namespaces: Map<NamespaceId, NamespaceTimer<N>> | undefined = undefined;
+
+  isEmpty(): boolean {
+    return this.byKey.size === 0 && (this.namespaces === undefined || this.namespaces.size === 0);
+  }
+}
 
 /** Receives a timer taken off the queue; returns false to stop draining. */
 export type TimerSink<N> = (time: number, key: Key, namespace: N) => boolean;
@@ -30,14 +58,7 @@ export class TimerQueue<N> {
 
   /** Adds a timer; false when an equal one was already queued. */
   add(time: number, key: Key, nsId: NamespaceId, namespace: N): boolean {
-    let slot = time === this.lastTime ? this.lastSlot : this.slots.get(time);
-    if (slot === undefined) {
-      slot = new Map();
-      this.slots.set(time, slot);
-      this.pushTime(time);
-    }
-    this.lastTime = time;
-    this.lastSlot = slot;
+    const slot = this.slotFor(time).byKey;
     const timers = slot.get(key);
     if (timers === undefined) slot.set(key, new KeyTimers(nsId, namespace));
     else if (!timers.add(nsId, namespace)) return false;
@@ -45,20 +66,51 @@ export class TimerQueue<N> {
     return true;
   }
 
-  /** Removes a timer; false when there was none. */
+  /**
+   * Adds a namespace timer: at `time`, a timer fires for every key
+   * `source.keys(namespace)` lists then (keys with a timer of their own at
+   * that time and namespace fire once per timer). False when the namespace
+   * has one at that time already. Gotcha: it cannot be deleted key by key
+   * (`remove` does not see it): for timers that are never deleted, such as a
+   * window's end under the default trigger.
+   */
+  addForAllKeys(time: number, nsId: NamespaceId, namespace: N, source: KeySource<N>): boolean {
+    const slot = this.slotFor(time);
+    const namespaces = (slot.namespaces ??= new Map());
+    if (namespaces.has(nsId)) return false;
+    namespaces.set(nsId, { namespace, source });
+    return true;
+  }
+
+  /** Removes a timer; false when there was none (namespace timers are not seen). */
   remove(time: number, key: Key, nsId: NamespaceId): boolean {
     const slot = this.slots.get(time);
     if (slot === undefined) return false;
-    const timers = slot.get(key);
+    const timers = slot.byKey.get(key);
     if (timers === undefined || !timers.remove(nsId)) return false;
-    if (timers.isEmpty()) slot.delete(key);
+    if (timers.isEmpty()) slot.byKey.delete(key);
     this.size--;
     return true;
   }
 
-  /** Whether a timer is queued. */
+  /** Whether a timer of the key is queued (its own, or a namespace timer listing the key). */
   has(time: number, key: Key, nsId: NamespaceId): boolean {
-    return this.slots.get(time)?.get(key)?.has(nsId) ?? false;
+    const slot = this.slots.get(time);
+    if (slot === undefined) return false;
+    if (slot.byKey.get(key)?.has(nsId) ?? false) return true;
+    const timer = slot.namespaces?.get(nsId);
+    if (timer === undefined) return false;
+    for (const k of timer.source.keys(timer.namespace)) if (k === key) return true;
+    return false;
+  }
+
+  /** The number of live timers, namespace timers counted key by key. */
+  count(): number {
+    let n = this.size;
+    for (const slot of this.slots.values()) {
+      if (slot.namespaces !== undefined) for (const timer of slot.namespaces.values()) n += timer.source.count(timer.namespace);
+    }
+    return n;
   }
 
   /** The earliest time with a live timer (dropping emptied slots from the top of the heap). */
@@ -68,7 +120,7 @@ export class TimerQueue<N> {
       const time = heap[0];
       if (time === undefined) return undefined;
       const slot = this.slots.get(time);
-      if (slot !== undefined && slot.size > 0) return time;
+      if (slot !== undefined && !slot.isEmpty()) return time;
       this.slots.delete(time);
       if (time === this.lastTime) this.lastSlot = undefined;
       this.popTime();
@@ -77,31 +129,59 @@ export class TimerQueue<N> {
 
   /**
    * Takes the timers at `time` off the queue one at a time and hands each to
-   * `sink` (the timer is removed before the call). Timers added at `time`
-   * during the drain are drained too; deleted ones are skipped. Stops early
-   * when `sink` returns false.
+   * `sink` (the timer is removed before the call): the keys' own timers,
+   * then the namespace timers key by key. Timers added at `time` during the
+   * drain are drained too; deleted ones are skipped. Stops early when `sink`
+   * returns false (a namespace timer stopped in the middle stays queued: the
+   * keys it listed then are expected to have left its source as they fired).
    */
   drain(time: number, sink: TimerSink<N>): void {
     const slot = this.slots.get(time);
     if (slot === undefined) return;
-    for (const [key, timers] of slot) {
+    const byKey = slot.byKey;
+    for (const [key, timers] of byKey) {
       // emptied timers leave the slot for good; the key's timers added again are a new entry, visited later
       while (!timers.isEmpty()) {
         const namespace = timers.takeFirst();
-        if (timers.isEmpty()) slot.delete(key);
+        if (timers.isEmpty()) byKey.delete(key);
         this.size--;
         if (!sink(time, key, namespace)) return;
       }
+    }
+    const namespaces = slot.namespaces;
+    if (namespaces === undefined) return;
+    for (const [nsId, timer] of namespaces) {
+      for (const key of timer.source.keys(timer.namespace)) {
+        if (!sink(time, key, timer.namespace)) return;
+      }
+      namespaces.delete(nsId);
     }
   }
 
   /** Every live timer as [time, key, namespace], in no particular order. */
   *entries(): Generator<[time: number, key: Key, namespace: N], void, undefined> {
     for (const [time, slot] of this.slots) {
-      for (const [key, timers] of slot) {
+      for (const [key, timers] of slot.byKey) {
         for (const namespace of timers.namespaces()) yield [time, key, namespace];
       }
+      if (slot.namespaces === undefined) continue;
+      for (const timer of slot.namespaces.values()) {
+        for (const key of timer.source.keys(timer.namespace)) yield [time, key, timer.namespace];
+      }
     }
+  }
+
+  /** The slot of `time`, created (and the time queued) when missing. */
+  private slotFor(time: number): TimerSlot<N> {
+    let slot = time === this.lastTime ? this.lastSlot : this.slots.get(time);
+    if (slot === undefined) {
+      slot = new TimerSlot<N>();
+      this.slots.set(time, slot);
+      this.pushTime(time);
+    }
+    this.lastTime = time;
+    this.lastSlot = slot;
+    return slot;
   }
 
   private pushTime(time: number): void {
