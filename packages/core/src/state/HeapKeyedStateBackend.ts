@@ -341,7 +341,7 @@ export class HeapKeyedStateBackend implements KeyedStateAccess, KeyContext {
       const stored = table.codec.decode(raw, rawHasTtl, now);
       if (stored === undefined) continue;
       const id = namespaceKey === undefined ? (namespace as NamespaceId) : namespaceKey(namespace);
-      table.bucketFor(id, namespace).entries.set(key, stored);
+      table.bucketFor(id, namespace, namespaceKey).entries.set(key, stored);
     }
   }
 

@@ -44,11 +44,18 @@ export abstract class AbstractHeapState<S, N> implements Namespaced<N> {
 
   /** Switches the namespace (e.g. the window) later calls read and write. */
   setCurrentNamespace(namespace: N): void {
-    const id = this.identity(namespace);
+    if (namespace === this.namespace) return; // the same object: the same identity and bucket
     this.namespace = namespace;
+    const slotted = slottedBucket(namespace, this.table, this.namespaceKey);
+    if (slotted !== undefined) {
+      this.nsId = slotted.id;
+      this.cached = slotted;
+      return;
+    }
+    const id = this.identity(namespace);
     if (id !== this.nsId) {
       this.nsId = id;
-      this.cached = slottedBucket(namespace, id, this.table);
+      this.cached = undefined;
     }
   }
 
@@ -99,7 +106,7 @@ export abstract class AbstractHeapState<S, N> implements Namespaced<N> {
   protected writableBucket(): NamespaceBucket<S> {
     let bucket = this.bucket();
     if (bucket === undefined) {
-      bucket = this.table.bucketFor(this.nsId, this.namespace);
+      bucket = this.table.bucketFor(this.nsId, this.namespace, this.namespaceKey);
       this.cached = bucket;
       fillSlot(this.namespace, bucket);
     }
@@ -121,7 +128,7 @@ export abstract class AbstractHeapState<S, N> implements Namespaced<N> {
   protected writeTo(namespace: N, key: Key, stored: S): void {
     const id = this.identity(namespace);
     this.table.snapshotHook?.touch(id, key);
-    this.table.bucketFor(id, namespace).entries.set(key, stored);
+    this.table.bucketFor(id, namespace, this.namespaceKey).entries.set(key, stored);
   }
 
   /**

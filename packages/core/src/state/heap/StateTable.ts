@@ -26,14 +26,16 @@ export class NamespaceBucket<S> {
     readonly namespace: unknown,
     /** The `id` of the table holding the bucket, what a `NamespaceSlot` is checked against. */
     readonly tableId: symbol,
+    /** The function `id` was computed with (handles of one table may name namespaces differently). */
+    readonly identityOf: ((namespace: never) => NamespaceId) | undefined,
   ) {}
 }
 
 /**
  * A namespace object with a slot for the bucket it was last looked up in
  * (time windows have one: `TimeWindow.stateBucket`): a handle switching to
- * it takes the bucket from the slot when the slot holds a bucket of the
- * handle's table for the same identity, instead of looking it up — session
+ * it takes the bucket from the slot when the slot holds a live bucket of the
+ * handle's table, instead of computing the identity and looking it up — session
  * windows are each their own bucket, and consecutive records switch
  * between them. A slot serves one table at a time (the last one that
  * looked it up). Gotcha: a window kept after its job keeps that one
@@ -45,14 +47,18 @@ export interface NamespaceSlot {
 }
 
 /**
- * The bucket of `table` for the identity `id` that `namespace`'s slot holds,
- * if any. It may have been dropped since (`detached`): callers check that
- * on use, as for any cached bucket.
+ * The live bucket of `table` that `namespace`'s slot holds, if its identity
+ * was computed with `identityOf` (so it is `namespace`'s identity too:
+ * identities of slotted namespaces never change).
  */
-export function slottedBucket<S>(namespace: unknown, id: NamespaceId, table: StateTable<S>): NamespaceBucket<S> | undefined {
+export function slottedBucket<S>(
+  namespace: unknown,
+  table: StateTable<S>,
+  identityOf: ((namespace: never) => NamespaceId) | undefined,
+): NamespaceBucket<S> | undefined {
   if (typeof namespace !== 'object' || namespace === null) return undefined;
   const bucket = (namespace as NamespaceSlot).stateBucket as NamespaceBucket<S> | null | undefined;
-  return bucket != null && bucket.tableId === table.id && bucket.id === id ? bucket : undefined;
+  return bucket != null && bucket.tableId === table.id && bucket.identityOf === identityOf && !bucket.detached ? bucket : undefined;
 }
 
 /** Puts `bucket` into `namespace`'s slot, when it has one. */
@@ -101,11 +107,11 @@ export class StateTable<S> {
     this.id = Symbol(name);
   }
 
-  /** The bucket of a namespace, created when missing. */
-  bucketFor(id: NamespaceId, namespace: unknown): NamespaceBucket<S> {
+  /** The bucket of a namespace (whose identity `id` is, by `identityOf`), created when missing. */
+  bucketFor(id: NamespaceId, namespace: unknown, identityOf: ((namespace: never) => NamespaceId) | undefined): NamespaceBucket<S> {
     let bucket = this.buckets.get(id);
     if (bucket === undefined) {
-      bucket = new NamespaceBucket<S>(id, namespace, this.id);
+      bucket = new NamespaceBucket<S>(id, namespace, this.id, identityOf);
       this.buckets.set(id, bucket);
     }
     return bucket;
