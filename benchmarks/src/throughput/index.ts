@@ -4,9 +4,13 @@
  * single loop over Maps, on the same generated input. Outputs are compared
  * by checksum before anything is reported — a mismatch fails the benchmark.
  * Events/s are medians of several runs after a warm-up, contenders
- * interleaved run by run so background load hits them alike.
+ * interleaved run by run so background load hits them alike. Each workload
+ * runs in a child process of its own, so none inherits the heap or the JIT
+ * feedback another workload left (its contenders share that process).
  */
+import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { median, writeResult } from '../common.js';
 import { intervalJoinWorkload } from './intervalJoin.js';
 import { mapFilterWorkload } from './mapFilter.js';
@@ -73,6 +77,28 @@ export async function measureWorkload(workload: Workload, events: number, runs: 
   return workload.targeted ? { ...result, targetMet: result.tributaryVsHandWritten >= 0.5 && result.tributaryVsRxjs >= 5 } : result;
 }
 
+/** The flag a workload's child process is started with: `--measure-workload <id> <events> <runs>`. */
+const MEASURE_FLAG = '--measure-workload';
+
+/** Runs `measureWorkload` in a child process (same Node flags, e.g. the TypeScript loader) and resolves to its result. */
+function measureInChild(workload: Workload, events: number, runs: number): Promise<Record<string, unknown>> {
+  const child = fork(fileURLToPath(import.meta.url), [MEASURE_FLAG, workload.id, String(events), String(runs)], {
+    execArgv: process.execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    let result: Record<string, unknown> | undefined;
+    child.on('message', (message) => {
+      result = message as Record<string, unknown>;
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0 && result !== undefined) resolve(result);
+      else reject(new Error(`throughput workload '${workload.id}': its process exited with ${signal ?? `code ${code}`} before reporting (see its error above)`));
+    });
+  });
+}
+
 export async function runThroughputBenchmark(): Promise<Record<string, unknown>> {
   const only = process.argv.find((a) => a.startsWith('--workloads='))?.slice('--workloads='.length).split(',');
   const loadBefore = loadavg();
@@ -80,7 +106,7 @@ export async function runThroughputBenchmark(): Promise<Record<string, unknown>>
   for (const w of THROUGHPUT_WORKLOADS) {
     if (only !== undefined && !only.includes(w.id)) continue;
     const events = quick ? w.events.quick : w.events.full;
-    const r = await measureWorkload(w, events, RUNS);
+    const r = await measureInChild(w, events, RUNS);
     workloads[w.id] = r;
     const f = (n: unknown): string => Number(n).toLocaleString('en-US');
     console.log(
@@ -100,4 +126,12 @@ export async function runThroughputBenchmark(): Promise<Record<string, unknown>>
   return result;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runThroughputBenchmark();
+const measureAt = process.argv.indexOf(MEASURE_FLAG);
+if (measureAt >= 0) {
+  const [id, events, runs] = process.argv.slice(measureAt + 1);
+  const workload = THROUGHPUT_WORKLOADS.find((w) => w.id === id);
+  if (workload === undefined) throw new Error(`unknown throughput workload '${id}'`);
+  process.send!(await measureWorkload(workload, Number(events), Number(runs)));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  await runThroughputBenchmark();
+}

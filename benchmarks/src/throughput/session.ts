@@ -101,7 +101,7 @@ function handWritten(events: number): string {
 export const sessionWorkload: Workload = {
   id: 'session',
   description: `keyed event-time session windows (${SESSION_GAP_MS / 1000} s gap), count and sum, ${KEYS.toLocaleString('en-US')} keys`,
-  events: { full: 5_000_000, quick: 300_000 },
+  events: { full: 5_000_000, quick: 1_000_000 },
   targeted: true,
   tributary,
   rxjs,

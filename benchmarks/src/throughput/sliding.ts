@@ -78,7 +78,7 @@ function handWritten(events: number): string {
 export const slidingWorkload: Workload = {
   id: 'sliding',
   description: `keyed sliding event-time windows (${SLIDING_SIZE_MS / 1000} s every ${SLIDING_SLIDE_MS / 1000} s), count and sum, ${KEYS.toLocaleString('en-US')} keys`,
-  events: { full: 1_000_000, quick: 40_000 },
+  events: { full: 1_000_000, quick: 60_000 },
   targeted: true,
   tributary,
   rxjs,

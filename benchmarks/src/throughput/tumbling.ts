@@ -74,7 +74,7 @@ function handWritten(events: number): string {
 export const tumblingWorkload: Workload = {
   id: 'tumbling',
   description: `keyed tumbling event-time windows (${TUMBLING_SIZE_MS / 1000} s), count and sum, ${KEYS.toLocaleString('en-US')} keys`,
-  events: { full: 5_000_000, quick: 200_000 },
+  events: { full: 5_000_000, quick: 500_000 },
   targeted: true,
   tributary,
   rxjs,
