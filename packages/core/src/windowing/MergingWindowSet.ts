@@ -254,6 +254,35 @@ export class MergingWindowSet<W extends Window> {
     return merged;
   }
 
+  /**
+   * The common case of a record that extends its key's session: when the
+   * set holds one window, added since it was built, that `[start, end)`
+   * intersects and whose max timestamp is after `watermark` (not fired),
+   * adds `[start, end)` to it — the merged window keeps its state window,
+   * no merger is told (nothing else changes) — and returns the entry; else
+   * undefined, and nothing changed. Once persisted, the entry is changed in
+   * place (the state is told first: `touchAdopted`), so nothing is left to
+   * persist. Gotcha: the state handle must point at the key's set (as for `persist`).
+   */
+  extendOnly(start: number, end: number, watermark: number): WindowMapping<W> | undefined {
+    const mapping = this.mapping;
+    if (mapping.length !== 1 || this.loaded !== undefined) return undefined;
+    const entry = mapping[0]!;
+    const w = entry[0] as unknown as TimeWindow;
+    if (w.start > end || w.end < start || w.end - 1 <= watermark) return undefined;
+    if (w.start <= start && end <= w.end) return entry;
+    const merged = new TimeWindow(Math.min(w.start, start), Math.max(w.end, end)) as unknown as W;
+    if (this.adopted && !this.changed) {
+      this.state.touchAdopted();
+      (entry as [W, W])[0] = merged; // (the persisted entry is this array)
+      return entry;
+    }
+    const replaced: WindowMapping<W> = [merged, entry[1]];
+    mapping[0] = replaced;
+    this.changed = true;
+    return replaced;
+  }
+
   /** The index of the only in-flight window `[start, end)` intersects; -1 for none, `SEVERAL` for more than one. */
   private onlyIntersecting(start: number, end: number): number {
     const mapping = this.mapping;

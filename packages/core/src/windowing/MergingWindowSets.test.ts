@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decodeState, encodeState } from '../checkpoint/serialization.js';
 import { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend.js';
 import { TestClock } from '../testing/TestClock.js';
 import { EventTimeSessionWindows } from './assigners/EventTimeSessionWindows.js';
@@ -58,4 +59,27 @@ describe('MergingWindowSets', () => {
     expect(rebuilt).not.toBe(a);
     expect(rebuilt.windows().map(String)).toEqual(['TimeWindow[0, 10)']);
   });
+
+  it('extends a key\'s one session in place once persisted, after telling a snapshot in progress (which keeps the session as at its start)', () => {
+    const { backend, sets } = setup();
+    backend.setCurrentKey('a');
+    const a = sets.current();
+    expect(sets.extendOnly(a, 0, 10, Number.NEGATIVE_INFINITY)).toBeUndefined(); // no session yet
+    a.addWindow(new TimeWindow(0, 10), noMerge);
+    sets.persist(a);
+    const atBarrier = encodeState(backend.snapshot());
+    const pass = backend.beginSnapshot();
+    const extended = sets.extendOnly(a, 5, 15, Number.NEGATIVE_INFINITY)!;
+    expect(String(extended[0])).toBe('TimeWindow[0, 15)');
+    expect(String(extended[1])).toBe('TimeWindow[0, 10)');
+    sets.persist(a); // nothing left to write
+    pass.finishNow();
+    expect(pass.text()).toBe(atBarrier);
+    // the change itself is in state
+    const entries = Object.values(backend.snapshot().keyGroups).flatMap((group) => group[MERGING_WINDOW_SET_STATE] ?? []);
+    expect(entries.map(([, , value]) => (value as TimeWindow[][]).map(([w]) => String(w)))).toEqual([['TimeWindow[0, 15)']]);
+    // a session that has fired (its end is not after the watermark) is not extended here
+    expect(sets.extendOnly(a, 12, 22, 14)).toBeUndefined();
+  });
 });
+

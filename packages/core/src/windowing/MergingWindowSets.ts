@@ -46,6 +46,12 @@ export class MergingWindowSets<W extends Window> {
     return set;
   }
 
+  /** `set.extendOnly` for the current key's set (see there), with the state pointed at the set. */
+  extendOnly(set: MergingWindowSet<W>, start: number, end: number, watermark: number): WindowMapping<W> | undefined {
+    this.state.setCurrentNamespace(VOID_NAMESPACE);
+    return set.extendOnly(start, end, watermark);
+  }
+
   /** Writes the current key's set to state if it changed; an empty set leaves the cache. */
   persist(set: MergingWindowSet<W>): void {
     // a trigger may have pointed the shared handle elsewhere (state of the same name)

@@ -8,7 +8,8 @@
  * Session windows merge through a `MergingWindowSet` per key, kept in keyed
  * state and cached in memory (see `MergingWindowSets`); event-time sessions
  * under the default trigger skip the trigger and keep their timers lazily
- * (see `LazySessionTimers`). Under the default `EventTimeTrigger`, tumbling
+ * (see `LazySessionTimers`); a record that extends its key's one session
+ * (the common case) changes only that session (`MergingWindowSet.extendOnly`). Under the default `EventTimeTrigger`, tumbling
  * and sliding windows skip the trigger on timers and for a (key, window)'s
  * records after its first while its end is ahead; the watermark a restored state may lack
  * trigger timers up to is kept as operator state (`triggerTimerHorizon`).
@@ -432,6 +433,15 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     const end = start + assigner.sessionGap(value);
     const sets = this.mergingSets!;
     const set = sets.current();
+    // a record extending (or inside) its key's one session, in flight since this run built the set and not fired yet:
+    // the session's pending timer covers it, and its contents stay where they are
+    const extended = sets.extendOnly(set, start, end, this.timers.currentWatermark());
+    if (extended !== undefined) {
+      this.contents.setNamespace(extended[1]);
+      this.contents.add(value, timestamp);
+      sets.persist(set);
+      return false;
+    }
     const inFlight = set.size;
     this.sessionMergeCovered = undefined;
     this.sessionSet = set;
