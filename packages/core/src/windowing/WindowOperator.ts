@@ -9,10 +9,11 @@
  * state and cached in memory (see `MergingWindowSets`); event-time sessions
  * under the default trigger skip the trigger and keep their timers lazily
  * (see `LazySessionTimers`); a record that extends its key's one session
- * (the common case) changes only that session (`MergingWindowSet.extendOnly`). Under the default `EventTimeTrigger`, tumbling
- * and sliding windows skip the trigger on timers and for a (key, window)'s
- * records after its first while its end is ahead; the watermark a restored state may lack
- * trigger timers up to is kept as operator state (`triggerTimerHorizon`).
+ * (the common case) changes only that session (`MergingWindowSet.extendOnly`).
+ * Under the default `EventTimeTrigger`, tumbling and sliding windows skip
+ * the trigger on timers and for a (key, window)'s records after its first
+ * while its end is ahead; the watermark a restored state may lack trigger
+ * timers up to is kept as operator state (`triggerTimerHorizon`).
  * Without allowed lateness their end-of-window timer is one namespace timer
  * for all the window's keys (snapshots still hold one timer per key).
  *
