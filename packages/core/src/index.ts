@@ -113,6 +113,7 @@ export type {
 export type { Sink, SinkWriter, SinkWriterContext, SinkFunction } from './sinks/Sink.js';
 export type { StreamOperator, OperatorContext, Output, InternalTimer } from './operators/StreamOperator.js';
 export type { InternalTimerService } from './state/InternalTimerService.js';
+export type { KeySource } from './state/timers/TimerQueue.js';
 export type { KeyedStateAccess } from './state/KeyedStateAccess.js';
 export type { OperatorMetricsSnapshot } from './metrics/OperatorMetrics.js';
 

@@ -26,6 +26,7 @@ export {
   type StateMeta,
 } from './KeyedStateAccess.js';
 export type { InternalTimerService } from './InternalTimerService.js';
+export type { KeySource } from './timers/TimerQueue.js';
 export { HeapKeyedStateBackend, type HeapKeyedStateBackendOptions, type KeyGroupRange } from './HeapKeyedStateBackend.js';
 export {
   TimerServiceManager,
