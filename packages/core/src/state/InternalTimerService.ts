@@ -18,6 +18,8 @@ export interface InternalTimerService<N> {
    * key; `deleteEventTimeTimer` does not see them.
    */
   registerEventTimeTimerForAllKeys(namespace: N, time: number, keys: KeySource<N>): void;
+  /** `registerEventTimeTimerForAllKeys` in processing time. */
+  registerProcessingTimeTimerForAllKeys(namespace: N, time: number, keys: KeySource<N>): void;
   registerProcessingTimeTimer(namespace: N, time: number): void;
   deleteProcessingTimeTimer(namespace: N, time: number): void;
 }

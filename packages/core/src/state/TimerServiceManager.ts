@@ -131,6 +131,11 @@ class KeyedTimerService<N> implements InternalTimerService<N> {
     if (this.event.addForAllKeys(time, this.identity(namespace), namespace, keys)) this.host.added('event', time);
   }
 
+  registerProcessingTimeTimerForAllKeys(namespace: N, time: number, keys: KeySource<N>): void {
+    checkTime(time);
+    if (this.processing.addForAllKeys(time, this.identity(namespace), namespace, keys)) this.host.added('processing', time);
+  }
+
   registerProcessingTimeTimer(namespace: N, time: number): void {
     checkTime(time);
     if (this.processing.add(time, this.host.backend.getCurrentKey(), this.identity(namespace), namespace)) {

@@ -14,8 +14,9 @@
  * the trigger on timers and for a (key, window)'s records after its first
  * while its end is ahead; the watermark a restored state may lack trigger
  * timers up to is kept as operator state (`triggerTimerHorizon`).
- * Without allowed lateness their end-of-window timer is one namespace timer
- * for all the window's keys (snapshots still hold one timer per key).
+ * Without allowed lateness (and always in processing time) their
+ * end-of-window timer is one namespace timer for all the window's keys
+ * (snapshots still hold one timer per key).
  *
  * Results carry the timestamp `window.maxTimestamp()`. Users build it
  * through `keyedStream.window(assigner)`; the static factories here are
@@ -146,13 +147,18 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
   /** True when the cleanup timer is the built-in trigger's own timer (no allowed lateness). */
   private readonly cleanupIsTriggerTimer: boolean;
   /**
-   * True under the built-in event-time trigger without allowed lateness:
-   * a window's only timer is its end, for every key with contents, never
-   * deleted — so it is one namespace timer per window
-   * (`registerEventTimeTimerForAllKeys`), not one per key.
+   * True under the built-in trigger, in processing time or without allowed
+   * lateness: a window's only timer is its end, for every key with
+   * contents, never deleted (the trigger's `clear` runs as it fires) — so it
+   * is one namespace timer per window (`register…TimerForAllKeys`), not one per key.
    */
   private readonly endTimersForAllKeys: boolean;
-  /** The window whose namespace timer was registered last (consecutive records mostly share it). */
+  /**
+   * The window whose event-time namespace timer was registered last
+   * (consecutive records mostly share it). Event time only: once that timer
+   * fired, a record of the window is late; in processing time a record may
+   * still reach it in the millisecond the timer fired.
+   */
   private lastEndTimerWindow: W | undefined = undefined;
   /**
    * Under the built-in event-time trigger: the end up to which a window may
@@ -205,7 +211,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       !this.merging &&
       (this.eventTime ? this.trigger === EventTimeTrigger.create() : this.trigger === ProcessingTimeTrigger.create());
     this.cleanupIsTriggerTimer = this.builtInTrigger && (!this.eventTime || this.allowedLateness === 0);
-    this.endTimersForAllKeys = this.builtInTrigger && this.eventTime && this.allowedLateness === 0;
+    this.endTimersForAllKeys = this.builtInTrigger && (!this.eventTime || this.allowedLateness === 0);
     this.lazySessions = this.eventTime && this.assigner instanceof SessionWindowAssigner && this.trigger === EventTimeTrigger.create();
     checkArgument(
       this.allowedLateness >= 0,
@@ -463,12 +469,16 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
   }
 
   /**
-   * What the built-in event-time trigger's `onElement` does for a window
-   * whose end is ahead of the watermark (a late one was skipped, and
-   * without allowed lateness its end is the cleanup time too): a timer at
-   * the end — here one for all the window's keys.
+   * What the built-in trigger's `onElement` does for a window whose end is
+   * ahead of the watermark (late ones were skipped; without allowed lateness
+   * the end is the cleanup time too) or of processing time: a timer at the
+   * end — here one for all the window's keys.
    */
   private registerEndTimerForAllKeys(window: W, end: number): void {
+    if (!this.eventTime) {
+      this.timers.registerProcessingTimeTimerForAllKeys(window, end, this.contents);
+      return;
+    }
     if (window === this.lastEndTimerWindow) return;
     this.lastEndTimerWindow = window;
     this.timers.registerEventTimeTimerForAllKeys(window, end, this.contents);
