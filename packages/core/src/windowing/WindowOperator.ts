@@ -14,9 +14,8 @@
  * the trigger on timers and for a (key, window)'s records after its first
  * while its end is ahead; the watermark a restored state may lack trigger
  * timers up to is kept as operator state (`triggerTimerHorizon`).
- * Without allowed lateness (and always in processing time) their
- * end-of-window timer is one namespace timer for all the window's keys
- * (snapshots still hold one timer per key).
+ * Their end-of-window and cleanup timers are namespace timers for all the
+ * window's keys (snapshots still hold one timer per key).
  *
  * Results carry the timestamp `window.maxTimestamp()`. Users build it
  * through `keyedStream.window(assigner)`; the static factories here are
@@ -147,10 +146,13 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
   /** True when the cleanup timer is the built-in trigger's own timer (no allowed lateness). */
   private readonly cleanupIsTriggerTimer: boolean;
   /**
-   * True under the built-in trigger, in processing time or without allowed
-   * lateness: a window's only timer is its end, for every key with
-   * contents, never deleted (the trigger's `clear` runs as it fires) — so it
-   * is one namespace timer per window (`register…TimerForAllKeys`), not one per key.
+   * True under the built-in trigger: a window's timers are its end and its
+   * cleanup time (the same without allowed lateness), for every key with
+   * contents, never deleted before they fire — so each is one namespace
+   * timer per window (`register…TimerForAllKeys`), not one per key. (Late
+   * records within the allowed lateness fire at once and register their
+   * key's cleanup timer as the trigger does; a key with a timer of its own
+   * fires once.)
    */
   private readonly endTimersForAllKeys: boolean;
   /**
@@ -211,7 +213,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       !this.merging &&
       (this.eventTime ? this.trigger === EventTimeTrigger.create() : this.trigger === ProcessingTimeTrigger.create());
     this.cleanupIsTriggerTimer = this.builtInTrigger && (!this.eventTime || this.allowedLateness === 0);
-    this.endTimersForAllKeys = this.builtInTrigger && (!this.eventTime || this.allowedLateness === 0);
+    this.endTimersForAllKeys = this.builtInTrigger;
     this.lazySessions = this.eventTime && this.assigner instanceof SessionWindowAssigner && this.trigger === EventTimeTrigger.create();
     checkArgument(
       this.allowedLateness >= 0,
@@ -405,7 +407,8 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       const first = contents.add(value, timestamp);
       // the built-in trigger registered its timer (and the cleanup timer) with the window's first record
       if (!first && this.builtInTrigger && (!eventTime || (end > watermark && end > this.triggerTimerHorizon))) continue;
-      if (this.endTimersForAllKeys) this.registerEndTimerForAllKeys(window, end);
+      // (up to the horizon, a restored key may have fired already: its window's end is no timer for all keys)
+      if (this.endTimersForAllKeys && (!eventTime || (end > watermark && end > this.triggerTimerHorizon))) this.registerEndTimersForAllKeys(window, end);
       else this.triggerOnElement(value, timestamp, window, window);
     }
     return skipped;
@@ -469,12 +472,12 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
   }
 
   /**
-   * What the built-in trigger's `onElement` does for a window whose end is
-   * ahead of the watermark (late ones were skipped; without allowed lateness
-   * the end is the cleanup time too) or of processing time: a timer at the
-   * end — here one for all the window's keys.
+   * What the built-in trigger's `onElement` and the cleanup registration do
+   * for a window whose end is ahead of the watermark or of processing time:
+   * a timer at the end and one at the cleanup time (the same without
+   * allowed lateness) — here each one for all the window's keys.
    */
-  private registerEndTimerForAllKeys(window: W, end: number): void {
+  private registerEndTimersForAllKeys(window: W, end: number): void {
     if (!this.eventTime) {
       this.timers.registerProcessingTimeTimerForAllKeys(window, end, this.contents);
       return;
@@ -482,6 +485,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     if (window === this.lastEndTimerWindow) return;
     this.lastEndTimerWindow = window;
     this.timers.registerEventTimeTimerForAllKeys(window, end, this.contents);
+    if (this.allowedLateness > 0) this.timers.registerEventTimeTimerForAllKeys(window, end + this.allowedLateness, this.contents);
   }
 
   private triggerOnElement(value: IN, timestamp: number, window: W, stateWindow: W): void {

@@ -14,7 +14,7 @@ export class KeyTimers<N> {
   private empty = false;
 
   constructor(
-    private firstId: NamespaceId,
+    private headId: NamespaceId,
     private first: N,
   ) {}
 
@@ -23,18 +23,18 @@ export class KeyTimers<N> {
   }
 
   has(nsId: NamespaceId): boolean {
-    return (!this.empty && this.firstId === nsId) || (this.more?.has(nsId) ?? false);
+    return (!this.empty && this.headId === nsId) || (this.more?.has(nsId) ?? false);
   }
 
   /** Adds a namespace; false when it is there already. */
   add(nsId: NamespaceId, namespace: N): boolean {
     if (this.empty) {
-      this.firstId = nsId;
+      this.headId = nsId;
       this.first = namespace;
       this.empty = false;
       return true;
     }
-    if (this.firstId === nsId) return false;
+    if (this.headId === nsId) return false;
     const more = (this.more ??= new Map());
     if (more.has(nsId)) return false;
     more.set(nsId, namespace);
@@ -44,11 +44,16 @@ export class KeyTimers<N> {
   /** Removes a namespace; false when it was not there. */
   remove(nsId: NamespaceId): boolean {
     if (this.empty) return false;
-    if (this.firstId === nsId) {
+    if (this.headId === nsId) {
       this.promote();
       return true;
     }
     return this.more?.delete(nsId) ?? false;
+  }
+
+  /** The identity of the earliest-added namespace (the timers must not be empty). */
+  firstId(): NamespaceId {
+    return this.headId;
   }
 
   /** Removes and returns the earliest-added namespace (the timers must not be empty). */
@@ -75,7 +80,7 @@ export class KeyTimers<N> {
     }
     const [id, namespace] = more.entries().next().value as [NamespaceId, N];
     more.delete(id);
-    this.firstId = id;
+    this.headId = id;
     this.first = namespace;
   }
 }

@@ -53,6 +53,21 @@ describe('TimerQueue namespace timers', () => {
     expect(queue.peekTime()).toBeUndefined();
   });
 
+  it('fire a key once when it also has a timer of its own for the namespace at that time (as restored from a snapshot)', () => {
+    const queue = new TimerQueue<string>();
+    const contents = new Contents();
+    contents.add('w', 'a', 'b');
+    queue.add(4, 'a', 'w', 'w'); // restored own timer
+    queue.addForAllKeys(4, 'w', 'w', contents);
+    const fired: string[] = [];
+    queue.drain(4, (t, key, ns) => {
+      fired.push(`${t}/${String(key)}/${ns}`);
+      return true; // a firing that does not clean up (e.g. allowed lateness): the key stays listed
+    });
+    expect(fired).toEqual(['4/a/w', '4/b/w']);
+    expect(queue.peekTime()).toBeUndefined();
+  });
+
   it('are expanded key by key in entries (what snapshots store)', () => {
     const queue = new TimerQueue<string>();
     const contents = new Contents();

@@ -37,6 +37,8 @@ class TimerSlot<N> {
   readonly byKey = new Map<Key, KeyTimers<N>>();
   /** Namespace identity → namespace timer; created with the first. */
   namespaces: Map<NamespaceId, NamespaceTimer<N>> | undefined = undefined;
+  /** Keys whose own timer of a namespace with a namespace timer here has fired: that namespace timer skips them. */
+  firedOwn: Map<NamespaceId, Set<Key>> | undefined = undefined;
 
   isEmpty(): boolean {
     return this.byKey.size === 0 && (this.namespaces === undefined || this.namespaces.size === 0);
@@ -68,8 +70,8 @@ export class TimerQueue<N> {
 
   /**
    * Adds a namespace timer: at `time`, a timer fires for every key
-   * `source.keys(namespace)` lists then (keys with a timer of their own at
-   * that time and namespace fire once per timer). False when the namespace
+   * `source.keys(namespace)` lists then (a key with a timer of its own at
+   * that time and namespace fires once, as timers deduplicate). False when the namespace
    * has one at that time already. Gotcha: it cannot be deleted key by key
    * (`remove` does not see it): for timers that are never deleted, such as a
    * window's end under the default trigger.
@@ -104,11 +106,14 @@ export class TimerQueue<N> {
     return false;
   }
 
-  /** The number of live timers, namespace timers counted key by key. */
+  /** The number of live timers, namespace timers counted key by key (a key with its own timer there once). */
   count(): number {
     let n = this.size;
     for (const slot of this.slots.values()) {
-      if (slot.namespaces !== undefined) for (const timer of slot.namespaces.values()) n += timer.source.count(timer.namespace);
+      if (slot.namespaces === undefined) continue;
+      for (const [nsId, timer] of slot.namespaces) {
+        for (const key of timer.source.keys(timer.namespace)) if (!this.coveredByOwn(slot, nsId, key)) n++;
+      }
     }
     return n;
   }
@@ -130,7 +135,8 @@ export class TimerQueue<N> {
   /**
    * Takes the timers at `time` off the queue one at a time and hands each to
    * `sink` (the timer is removed before the call): the keys' own timers,
-   * then the namespace timers key by key. Timers added at `time` during the
+   * then the namespace timers key by key, skipping keys whose own timer of
+   * that namespace fired. Timers added at `time` during the
    * drain are drained too; deleted ones are skipped. Stops early when `sink`
    * returns false (a namespace timer stopped in the middle stays queued: the
    * keys it listed then are expected to have left its source as they fired).
@@ -139,23 +145,41 @@ export class TimerQueue<N> {
     const slot = this.slots.get(time);
     if (slot === undefined) return;
     const byKey = slot.byKey;
+    const namespaces = slot.namespaces;
     for (const [key, timers] of byKey) {
       // emptied timers leave the slot for good; the key's timers added again are a new entry, visited later
       while (!timers.isEmpty()) {
+        const nsId = timers.firstId();
         const namespace = timers.takeFirst();
         if (timers.isEmpty()) byKey.delete(key);
         this.size--;
+        if (namespaces?.has(nsId) === true) this.noteFiredOwn(slot, nsId, key);
         if (!sink(time, key, namespace)) return;
       }
     }
-    const namespaces = slot.namespaces;
     if (namespaces === undefined) return;
     for (const [nsId, timer] of namespaces) {
+      const skip = slot.firedOwn?.get(nsId);
       for (const key of timer.source.keys(timer.namespace)) {
+        if (skip?.has(key) === true) continue;
         if (!sink(time, key, timer.namespace)) return;
       }
       namespaces.delete(nsId);
+      slot.firedOwn?.delete(nsId);
     }
+  }
+
+  /** Whether the namespace timer of `nsId` in `slot` does not stand for `key`: the key has (or fired) its own timer of `nsId` there. */
+  private coveredByOwn(slot: TimerSlot<N>, nsId: NamespaceId, key: Key): boolean {
+    return (slot.byKey.get(key)?.has(nsId) ?? false) || (slot.firedOwn?.get(nsId)?.has(key) ?? false);
+  }
+
+  /** Remembers that `key` fired by its own timer of `nsId`, so the namespace timer of `nsId` in `slot` skips it. */
+  private noteFiredOwn(slot: TimerSlot<N>, nsId: NamespaceId, key: Key): void {
+    const firedOwn = (slot.firedOwn ??= new Map());
+    let keys = firedOwn.get(nsId);
+    if (keys === undefined) firedOwn.set(nsId, (keys = new Set()));
+    keys.add(key);
   }
 
   /** Every live timer as [time, key, namespace], in no particular order. */
@@ -165,8 +189,8 @@ export class TimerQueue<N> {
         for (const namespace of timers.namespaces()) yield [time, key, namespace];
       }
       if (slot.namespaces === undefined) continue;
-      for (const timer of slot.namespaces.values()) {
-        for (const key of timer.source.keys(timer.namespace)) yield [time, key, timer.namespace];
+      for (const [nsId, timer] of slot.namespaces) {
+        for (const key of timer.source.keys(timer.namespace)) if (!this.coveredByOwn(slot, nsId, key)) yield [time, key, timer.namespace];
       }
     }
   }
