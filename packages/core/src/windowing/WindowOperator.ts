@@ -146,20 +146,11 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
   /** True when the cleanup timer is the built-in trigger's own timer (no allowed lateness). */
   private readonly cleanupIsTriggerTimer: boolean;
   /**
-   * True under the built-in trigger: a window's timers are its end and its
-   * cleanup time (the same without allowed lateness), for every key with
-   * contents, never deleted before they fire — so each is one namespace
-   * timer per window (`register…TimerForAllKeys`), not one per key. (Late
-   * records within the allowed lateness fire at once and register their
-   * key's cleanup timer as the trigger does; a key with a timer of its own
-   * fires once.)
-   */
-  private readonly endTimersForAllKeys: boolean;
-  /**
    * The window whose event-time namespace timer was registered last
-   * (consecutive records mostly share it). Event time only: once that timer
-   * fired, a record of the window is late; in processing time a record may
-   * still reach it in the millisecond the timer fired.
+   * (consecutive records mostly share it). Event time only: once its end
+   * timer fired, the watermark has passed the end and the window's records
+   * register nothing here; in processing time a record may still reach the
+   * window in the millisecond its timer fired.
    */
   private lastEndTimerWindow: W | undefined = undefined;
   /**
@@ -213,7 +204,6 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       !this.merging &&
       (this.eventTime ? this.trigger === EventTimeTrigger.create() : this.trigger === ProcessingTimeTrigger.create());
     this.cleanupIsTriggerTimer = this.builtInTrigger && (!this.eventTime || this.allowedLateness === 0);
-    this.endTimersForAllKeys = this.builtInTrigger;
     this.lazySessions = this.eventTime && this.assigner instanceof SessionWindowAssigner && this.trigger === EventTimeTrigger.create();
     checkArgument(
       this.allowedLateness >= 0,
@@ -405,11 +395,13 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       skipped = false;
       contents.setNamespace(window);
       const first = contents.add(value, timestamp);
-      // the built-in trigger registered its timer (and the cleanup timer) with the window's first record
-      if (!first && this.builtInTrigger && (!eventTime || (end > watermark && end > this.triggerTimerHorizon))) continue;
-      // (up to the horizon, a restored key may have fired already: its window's end is no timer for all keys)
-      if (this.endTimersForAllKeys && (!eventTime || (end > watermark && end > this.triggerTimerHorizon))) this.registerEndTimersForAllKeys(window, end);
-      else this.triggerOnElement(value, timestamp, window, window);
+      // the built-in trigger's timers, for all the window's keys, come with its first record (up to the
+      // horizon a restored key may have fired already, and late records fire at once: through the trigger)
+      if (this.builtInTrigger && (!eventTime || (end > watermark && end > this.triggerTimerHorizon))) {
+        if (first) this.registerEndTimersForAllKeys(window, end);
+        continue;
+      }
+      this.triggerOnElement(value, timestamp, window, window);
     }
     return skipped;
   }
@@ -475,7 +467,10 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
    * What the built-in trigger's `onElement` and the cleanup registration do
    * for a window whose end is ahead of the watermark or of processing time:
    * a timer at the end and one at the cleanup time (the same without
-   * allowed lateness) — here each one for all the window's keys.
+   * allowed lateness) — here each one namespace timer for all the window's
+   * keys, as those timers are never deleted before they fire (a key with a
+   * timer of its own fires once). Late records within the allowed lateness
+   * fire at once and register their key's cleanup timer through the trigger.
    */
   private registerEndTimersForAllKeys(window: W, end: number): void {
     if (!this.eventTime) {
