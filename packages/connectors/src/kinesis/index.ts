@@ -1,7 +1,8 @@
 /**
  * @tributary/connectors/kinesis — Kinesis Data Streams: a polling source
  * (one split per shard, resharding-aware, sequence numbers checkpointed,
- * dead letters for undeserializable records) and an at-least-once
+ * dead letters for undeserializable records, KPL-aggregated records
+ * emitted user record by user record) and an at-least-once
  * PutRecords sink on the batching base.
  *
  * ```ts
@@ -23,6 +24,17 @@ export {
   type KinesisDecoded,
 } from './deadLetters.js';
 export { jsonDeserializer, utf8Deserializer, jsonSerializer } from './serde.js';
+export {
+  aggregate,
+  deaggregate,
+  aggregateByShard,
+  hashKeyOf,
+  KPL_MAGIC,
+  KINESIS_RECORD_MAX_BYTES,
+  type UserRecord,
+  type ShardHashKeyRange,
+  type AggregatedEntry,
+} from './aggregation.js';
 export type { KinesisShardSplit, ShardStart } from './split.js';
 export { listShards, readySplits, type ShardInfo, type ReadySplitsInput } from './discovery.js';
 export { KinesisClientHandle } from './client.js';

@@ -70,9 +70,12 @@ export interface KinesisRecordInfo {
   readonly stream: string;
   readonly shardId: string;
   readonly sequenceNumber: string;
+  /** The record's partition key; for a user record of an aggregated record, the user record's own. */
   readonly partitionKey: string;
   /** When Kinesis received the record (ms since the epoch); the record's source timestamp. */
   readonly approximateArrivalTimestamp: number;
+  /** Set for a user record of a KPL-aggregated record: its index there (`sequenceNumber` is the aggregated record's). */
+  readonly subSequenceNumber?: number;
 }
 
 /** Turns a record's bytes into a value; throw for bad input. */

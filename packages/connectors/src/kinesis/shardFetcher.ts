@@ -2,6 +2,9 @@
  * Reads one shard in the background: GetShardIterator once, then GetRecords
  * at most every `pollIntervalMs` (Kinesis allows 5 calls/s per shard),
  * keeping at most a few responses ahead of what the reader has emitted.
+ * The first call waits `phaseMs`: a reader staggers its shards' calls over
+ * the interval, so their responses (and the work of emitting them) arrive
+ * spread out rather than all at once.
  * Throttling (ProvisionedThroughputExceeded) backs off exponentially with
  * jitter for as long as it lasts; an expired iterator is replaced by one
  * starting after the last sequence number fetched; other transient faults
@@ -43,6 +46,8 @@ export class ShardFetcher {
   failure: KinesisError | undefined;
   private iterator: string | undefined;
   private lastFetchedSequence: string | undefined;
+  /** The restored position is inside the aggregated record at `lastFetchedSequence`: fetch that record again. */
+  private refetchLast: boolean;
   private lastCallAt = Number.NEGATIVE_INFINITY;
   private readonly abort = new AbortController();
   private wakeConsumed: (() => void) | undefined;
@@ -55,12 +60,17 @@ export class ShardFetcher {
     private readonly settings: ResolvedKinesisSourceOptions & { readonly prefetchBatches: number },
     /** Called whenever a batch was queued or the fetcher failed. */
     private readonly onReady: () => void,
+    /** Delay of the first GetRecords call, ms (0 ≤ phase < pollIntervalMs). */
+    private readonly phaseMs = 0,
   ) {
     this.lastFetchedSequence = split.sequenceNumber;
+    this.refetchLast = split.sequenceNumber !== undefined && split.subSequenceNumber !== undefined;
   }
 
   start(): void {
-    this.done ??= this.run();
+    if (this.done !== undefined) return;
+    this.lastCallAt = Date.now() - this.settings.pollIntervalMs + this.phaseMs;
+    this.done = this.run();
   }
 
   /** Tells the fetcher the reader took a batch: there is room to fetch ahead again. */
@@ -102,7 +112,10 @@ export class ShardFetcher {
         throttles = 0;
         const records = out.Records ?? [];
         const last = records.at(-1)?.SequenceNumber;
-        if (last !== undefined) this.lastFetchedSequence = last;
+        if (last !== undefined) {
+          this.lastFetchedSequence = last;
+          this.refetchLast = false;
+        }
         const next = out.NextShardIterator;
         const end = next === undefined || next === null || next === '';
         this.iterator = end ? undefined : next;
@@ -148,7 +161,8 @@ export class ShardFetcher {
     let input: GetShardIteratorCommandInput;
     const start = this.split.start;
     if (this.lastFetchedSequence !== undefined) {
-      input = { ...base, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: this.lastFetchedSequence };
+      const type = this.refetchLast ? 'AT_SEQUENCE_NUMBER' : 'AFTER_SEQUENCE_NUMBER';
+      input = { ...base, ShardIteratorType: type, StartingSequenceNumber: this.lastFetchedSequence };
     } else if (typeof start === 'object') {
       input = { ...base, ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(start.atTimestamp) };
     } else {

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAwsClientConfig } from '../local/clientConfig.js';
 import { kinesisSourceWithDeadLetters } from './deadLetters.js';
 import { KinesisError } from './errors.js';
-import { KinesisSource } from './source.js';
+import { KinesisSource, staggeredPhase } from './source.js';
 import { createTestStream, startKinesisTestServer, type KinesisTestServer } from './testing.js';
 
 interface Event {
@@ -379,5 +379,17 @@ describe('KinesisSource against kinesalite', { timeout: 60_000 }, () => {
     sourceClient.destroy();
     expect(out.length).toBe(KEYS * round);
     for (const [key, seqs] of byKey(out)) expect(seqs, key).toEqual(Array.from({ length: round }, (_, i) => i));
+  });
+});
+
+describe('staggeredPhase', () => {
+  it("spreads a reader's first GetRecords calls over the poll interval, however many shards it gets", () => {
+    for (const shards of [2, 4, 8, 16]) {
+      const phases = Array.from({ length: shards }, (_, n) => staggeredPhase(n, 200)).sort((a, b) => a - b);
+      for (const p of phases) expect(p >= 0 && p < 200).toBe(true);
+      const gaps = phases.slice(1).map((p, i) => p - (phases[i] as number));
+      // the golden-ratio sequence keeps neighbours at least a third of an even spacing apart
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(Math.floor(200 / shards / 3));
+    }
   });
 });

@@ -5,13 +5,17 @@
  * handed out only after its parents are read to their end). Each reader
  * fetches its shards in the background and emits their records with the
  * approximate arrival time as timestamp, so watermarks are tracked per
- * shard. The sequence number of the last record emitted per shard is the
- * checkpointed position: a restored job resumes right after it.
+ * shard. Records in the KPL aggregation format are emitted user record by
+ * user record (`subSequenceNumber` in their info), as the KCL does. The
+ * sequence number of the last record emitted per shard (and within an
+ * aggregated record, the index of the last user record) is the checkpointed
+ * position: a restored job resumes right after it.
  */
 import type { KinesisClient, _Record } from '@aws-sdk/client-kinesis';
 import type { ReaderOutput, ReaderStatus, Source, SourceReader, SourceReaderContext, SplitDiscoveryContext } from '@tributary/core';
 import { backoffDelay, sleep } from '../batching/backoff.js';
 import { errorMessage, isRetryableError } from '../batching/errors.js';
+import { deaggregate, type UserRecord } from './aggregation.js';
 import { KinesisClientHandle } from './client.js';
 import { listShards, readySplits, type ShardInfo } from './discovery.js';
 import { KinesisError } from './errors.js';
@@ -120,14 +124,32 @@ export class KinesisSource<T> implements Source<T, KinesisShardSplit> {
   }
 }
 
+/**
+ * The first-call delay of a reader's `n`th fetcher: `n` times the golden
+ * ratio, modulo 1, of the poll interval — however many shards a reader gets
+ * (and later gets more), their calls stay spread over the interval.
+ */
+export function staggeredPhase(n: number, pollIntervalMs: number): number {
+  const GOLDEN = 0.6180339887498949;
+  return Math.floor(((n * GOLDEN) % 1) * pollIntervalMs);
+}
+
 /** One shard being read by a reader. */
 interface ShardState {
   readonly split: KinesisShardSplit;
   readonly fetcher: ShardFetcher;
   /** The sequence number of the last record emitted (the checkpointed position). */
   lastEmitted: string | undefined;
+  /** When that record is an aggregated one: the index of its last user record emitted. */
+  lastEmittedSub: number | undefined;
   /** The next record to emit in the fetcher's first queued batch. */
   cursor: number;
+  /** The user records of the aggregated record at `cursor`, once unpacked. */
+  userRecords: UserRecord[] | undefined;
+  /** The next of `userRecords` to emit. */
+  subCursor: number;
+  /** A restored position inside an aggregated record: its user records up to `sub` were emitted before. */
+  resumeInside: { readonly sequenceNumber: string; readonly sub: number } | undefined;
 }
 
 /** Reads the shards assigned to one subtask. */
@@ -137,6 +159,8 @@ class KinesisSourceReader<T> implements SourceReader<T, KinesisShardSplit> {
   private wake: (() => void) | undefined;
   private closed = false;
   private nextShard = 0;
+  /** Fetchers started so far: numbers their phases. */
+  private fetchersStarted = 0;
 
   constructor(
     private readonly clients: KinesisClientHandle,
@@ -152,8 +176,19 @@ class KinesisSourceReader<T> implements SourceReader<T, KinesisShardSplit> {
     for (const split of splits) {
       this.onAssigned(split.id);
       if (this.shards.has(split.id) || this.closed) continue;
-      const fetcher = new ShardFetcher(this.client, split, { ...this.settings, prefetchBatches: DEFAULT_PREFETCH_BATCHES }, () => this.notify());
-      this.shards.set(split.id, { split, fetcher, lastEmitted: split.sequenceNumber, cursor: 0 });
+      const phase = staggeredPhase(this.fetchersStarted++, this.settings.pollIntervalMs);
+      const fetcher = new ShardFetcher(this.client, split, { ...this.settings, prefetchBatches: DEFAULT_PREFETCH_BATCHES }, () => this.notify(), phase);
+      const { sequenceNumber, subSequenceNumber } = split;
+      this.shards.set(split.id, {
+        split,
+        fetcher,
+        lastEmitted: sequenceNumber,
+        lastEmittedSub: subSequenceNumber,
+        cursor: 0,
+        userRecords: undefined,
+        subCursor: 0,
+        resumeInside: sequenceNumber !== undefined && subSequenceNumber !== undefined ? { sequenceNumber, sub: subSequenceNumber } : undefined,
+      });
       fetcher.start();
     }
   }
@@ -184,9 +219,10 @@ class KinesisSourceReader<T> implements SourceReader<T, KinesisShardSplit> {
   }
 
   snapshotState(): KinesisShardSplit[] {
-    return [...this.shards.values()].map(({ split, lastEmitted }) => {
-      const { sequenceNumber: _previous, ...rest } = split;
-      return lastEmitted === undefined ? rest : { ...rest, sequenceNumber: lastEmitted };
+    return [...this.shards.values()].map(({ split, lastEmitted, lastEmittedSub }) => {
+      const { sequenceNumber: _previous, subSequenceNumber: _previousSub, ...rest } = split;
+      if (lastEmitted === undefined) return rest;
+      return lastEmittedSub === undefined ? { ...rest, sequenceNumber: lastEmitted } : { ...rest, sequenceNumber: lastEmitted, subSequenceNumber: lastEmittedSub };
     });
   }
 
@@ -199,7 +235,7 @@ class KinesisSourceReader<T> implements SourceReader<T, KinesisShardSplit> {
     this.clients.release();
   }
 
-  /** Emits up to `budget` records of one shard; returns what is left of the budget. */
+  /** Emits up to `budget` records (user records of aggregated ones) of one shard; returns what is left of the budget. */
   private emitShard(state: ShardState, output: ReaderOutput<T>, budget: number): number {
     const queue = state.fetcher.queue;
     const shardId = state.split.id;
@@ -209,21 +245,23 @@ class KinesisSourceReader<T> implements SourceReader<T, KinesisShardSplit> {
       const records = batch.records;
       while (state.cursor < records.length && budget > 0) {
         const record = records[state.cursor] as _Record;
-        state.cursor++;
-        budget--;
-        const info = this.infoOf(state, record);
-        let value: T;
-        try {
-          value = this.deserializer(record.Data ?? new Uint8Array(0), info);
-        } catch (error) {
-          throw new KinesisError(
-            'KINESIS_DESERIALIZATION_FAILED',
-            `Kinesis source '${this.context.sourceName}': record ${info.sequenceNumber} of shard ${shardId} (stream ${info.stream}) could not be deserialized: ${errorMessage(error)} (use kinesisSourceWithDeadLetters to divert such records)`,
-            { cause: error },
-          );
+        const userRecords = state.userRecords ?? this.unpack(state, record);
+        if (userRecords === undefined) {
+          state.cursor++;
+          budget--;
+          this.emit(state, output, record.Data ?? new Uint8Array(0), this.infoOf(state, record, record.PartitionKey ?? '', undefined));
+          continue;
         }
-        state.lastEmitted = info.sequenceNumber;
-        output.collect(shardId, value, info.approximateArrivalTimestamp);
+        while (state.subCursor < userRecords.length && budget > 0) {
+          const sub = state.subCursor++;
+          budget--;
+          const user = userRecords[sub] as UserRecord;
+          this.emit(state, output, user.data, this.infoOf(state, record, user.partitionKey, sub));
+        }
+        if (state.subCursor < userRecords.length) return budget;
+        state.cursor++;
+        state.userRecords = undefined;
+        state.subCursor = 0;
       }
       if (state.cursor < records.length) return budget;
       queue.shift();
@@ -239,14 +277,55 @@ class KinesisSourceReader<T> implements SourceReader<T, KinesisShardSplit> {
     return budget;
   }
 
-  private infoOf(state: ShardState, record: _Record): KinesisRecordInfo {
-    return {
+  /**
+   * The user records of an aggregated record (skipping those a restored
+   * position says were emitted), or undefined for a plain record — and for
+   * a malformed aggregate, which then reaches the deserializer whole (and
+   * its dead letters) rather than being dropped.
+   */
+  private unpack(state: ShardState, record: _Record): UserRecord[] | undefined {
+    let userRecords: UserRecord[] | undefined;
+    try {
+      userRecords = deaggregate(record.Data ?? new Uint8Array(0));
+    } catch {
+      userRecords = undefined;
+    }
+    const resume = state.resumeInside;
+    state.resumeInside = undefined; // the fetcher restarts at that record: it is the first one
+    if (userRecords === undefined) return undefined;
+    state.userRecords = userRecords;
+    state.subCursor = resume !== undefined && resume.sequenceNumber === record.SequenceNumber ? resume.sub + 1 : 0;
+    return userRecords;
+  }
+
+  /** Deserializes and emits one record (or user record), which becomes the shard's checkpointed position. */
+  private emit(state: ShardState, output: ReaderOutput<T>, data: Uint8Array, info: KinesisRecordInfo): void {
+    const shardId = state.split.id;
+    let value: T;
+    try {
+      value = this.deserializer(data, info);
+    } catch (error) {
+      const which = info.subSequenceNumber === undefined ? `record ${info.sequenceNumber}` : `user record ${info.subSequenceNumber} of aggregated record ${info.sequenceNumber}`;
+      throw new KinesisError(
+        'KINESIS_DESERIALIZATION_FAILED',
+        `Kinesis source '${this.context.sourceName}': ${which} of shard ${shardId} (stream ${info.stream}) could not be deserialized: ${errorMessage(error)} (use kinesisSourceWithDeadLetters to divert such records)`,
+        { cause: error },
+      );
+    }
+    state.lastEmitted = info.sequenceNumber;
+    state.lastEmittedSub = info.subSequenceNumber;
+    output.collect(shardId, value, info.approximateArrivalTimestamp);
+  }
+
+  private infoOf(state: ShardState, record: _Record, partitionKey: string, subSequenceNumber: number | undefined): KinesisRecordInfo {
+    const info = {
       stream: state.split.stream,
       shardId: state.split.shardId,
       sequenceNumber: record.SequenceNumber ?? '',
-      partitionKey: record.PartitionKey ?? '',
+      partitionKey,
       approximateArrivalTimestamp: record.ApproximateArrivalTimestamp?.getTime() ?? this.context.now(),
     };
+    return subSequenceNumber === undefined ? info : { ...info, subSequenceNumber };
   }
 
   private notify(): void {

@@ -1,8 +1,10 @@
 /**
  * A Kinesis source split: one shard. Its position is the sequence number of
- * the last record emitted, checkpointed so a restored job resumes right
- * after it (AFTER_SEQUENCE_NUMBER); before the first record it is the start
- * position the shard was discovered with.
+ * the last record emitted (and inside an aggregated record, the index of the
+ * last user record emitted), checkpointed so a restored job resumes right
+ * after it (AFTER_SEQUENCE_NUMBER, or AT_SEQUENCE_NUMBER inside an aggregated
+ * record); before the first record it is the start position the shard was
+ * discovered with.
  */
 import type { SourceSplit } from '@tributary/core';
 
@@ -31,4 +33,10 @@ export interface KinesisShardSplit extends SourceSplit {
   readonly start: ShardStart;
   /** The sequence number of the last record emitted; reading resumes after it. */
   readonly sequenceNumber?: string;
+  /**
+   * When the record at `sequenceNumber` is a KPL-aggregated one: the index of
+   * its last user record emitted; reading resumes at that record, after that
+   * user record.
+   */
+  readonly subSequenceNumber?: number;
 }

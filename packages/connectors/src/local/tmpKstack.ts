@@ -1,0 +1,10 @@
+import kinesalite from 'kinesalite';
+import { KinesisClient, CreateStreamCommand } from '@aws-sdk/client-kinesis';
+import { localAwsClientConfig } from './index.js';
+const path = process.env.KPATH;
+const server = (kinesalite as any)({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100, ...(path ? { path } : {}) });
+await new Promise<void>((r) => server.listen(4567, '127.0.0.1', r));
+const c = new KinesisClient(localAwsClientConfig('kinesis', 'http://127.0.0.1:4567'));
+await c.send(new CreateStreamCommand({ StreamName: 'probe', ShardCount: 4 }));
+console.log('ready');
+setTimeout(() => process.exit(0), Number(process.env.KLIFE ?? 60000));
