@@ -10,12 +10,14 @@
 // Events go (a) as newline-delimited JSON over a loopback TCP socket to the
 // pipeline's in-memory source, or (b) to the local Kinesis with PutRecords
 // (a batch at least every `putEveryMs`, partition key = session id, failed
-// entries retried, a bounded number of requests in flight).
+// entries retried, a bounded number of requests in flight; by default each
+// batch's events KPL-aggregated into one record per shard).
 // A sample of events is also followed to the serving endpoint: GET
 // /recommendations/:session until the answer for that event is there.
 import http from 'node:http';
 import net from 'node:net';
-import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { KinesisClient, ListShardsCommand, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { aggregateByShard, type ShardHashKeyRange, type UserRecord } from '@tributary/connectors/kinesis';
 import * as hdr from 'hdr-histogram-js';
 import { localAwsClientConfig } from '@tributary/connectors/local';
 import { PlatformSimulator } from '../../../packages/examples/src/simulator/simulator.js';
@@ -45,6 +47,12 @@ if (config.path === 'memory') {
 } else {
   kinesis = new KinesisClient({ ...localAwsClientConfig('kinesis', config.kinesisEndpoint as string), maxAttempts: 10 });
 }
+/** The event stream's shards, which aggregated records are packed for. */
+const shards: ShardHashKeyRange[] = [];
+if (kinesis !== undefined && config.aggregate) {
+  const listed = await kinesis.send(new ListShardsCommand({ StreamName: config.eventStream }));
+  for (const s of listed.Shards ?? []) shards.push({ startingHashKey: s.HashKeyRange?.StartingHashKey ?? '', endingHashKey: s.HashKeyRange?.EndingHashKey ?? '' });
+}
 
 const histogram = (): hdr.Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
 const scheduleLag = histogram();
@@ -61,36 +69,50 @@ let maxBacklog = 0;
 let samplesTimedOut = 0;
 let sampleErrors = 0;
 
-// Kinesis: records waiting for a PutRecords, and requests in flight.
-let pending: PutRecordsRequestEntry[] = [];
+// Kinesis: events waiting for a PutRecords, entries to send again, and requests in flight.
+let pending: UserRecord[] = [];
+let failedEntries: PutRecordsRequestEntry[] = [];
 let inFlight = 0;
+let putEntries = 0;
 let lastPutAt = 0;
 const putBatch = (records: PutRecordsRequestEntry[]): void => {
   inFlight++;
   putRequests++;
+  putEntries += records.length;
   kinesis!.send(new PutRecordsCommand({ StreamName: config.eventStream, Records: records })).then(
     (out) => {
       inFlight--;
       if ((out.FailedRecordCount ?? 0) > 0) {
         const failed = records.filter((_, i) => out.Records?.[i]?.ErrorCode !== undefined);
         putRetriedRecords += failed.length;
-        pending.unshift(...failed);
+        failedEntries.push(...failed);
       }
       flushKinesis(false);
     },
     () => {
       inFlight--;
       putErrors++;
-      pending.unshift(...records); // the SDK retried already; keep the records and try again
+      failedEntries.push(...records); // the SDK retried already; keep the records and try again
       flushKinesis(false);
     },
   );
 };
+/** The next PutRecords' entries: failed ones first, then waiting events (aggregated per shard, or one entry each). */
+const nextEntries = (): PutRecordsRequestEntry[] => {
+  if (failedEntries.length > 0) return failedEntries.splice(0, PUT_RECORDS_MAX);
+  if (!config.aggregate) return pending.splice(0, PUT_RECORDS_MAX).map((r) => ({ Data: r.data, PartitionKey: r.partitionKey }));
+  const events = pending;
+  pending = [];
+  const entries = aggregateByShard(events, shards);
+  failedEntries = entries.slice(PUT_RECORDS_MAX);
+  return entries.slice(0, PUT_RECORDS_MAX);
+};
 const flushKinesis = (force: boolean): void => {
   maxBacklog = Math.max(maxBacklog, pending.length);
-  while (pending.length > 0 && inFlight < config.maxPutsInFlight && (force || pending.length >= PUT_RECORDS_MAX || Date.now() - lastPutAt >= config.putEveryMs)) {
+  const waiting = (): number => pending.length + failedEntries.length;
+  while (waiting() > 0 && inFlight < config.maxPutsInFlight && (force || pending.length >= PUT_RECORDS_MAX || Date.now() - lastPutAt >= config.putEveryMs)) {
     lastPutAt = Date.now();
-    putBatch(pending.splice(0, PUT_RECORDS_MAX));
+    putBatch(nextEntries());
     force = true; // the rest of a long backlog goes at once
   }
 };
@@ -172,7 +194,7 @@ while (process.connected) {
       lines[shard] += `${data}\n`;
       sentByShard[shard] = (sentByShard[shard] ?? 0) + 1;
     }
-    else pending.push({ Data: encoder.encode(data), PartitionKey: r.partitionKey });
+    else pending.push({ data: encoder.encode(data), partitionKey: r.partitionKey });
   }
   sockets.forEach((socket, i) => {
     if ((lines[i] as string).length > 0) socket.write(lines[i] as string);
@@ -185,7 +207,7 @@ while (process.connected) {
 
 // Send what is left, then wait for the samples.
 if (kinesis !== undefined) {
-  while (pending.length > 0 || inFlight > 0) {
+  while (pending.length > 0 || failedEntries.length > 0 || inFlight > 0) {
     flushKinesis(true);
     await new Promise((r) => setTimeout(r, 2));
   }
@@ -204,6 +226,8 @@ send({
   samplesTimedOut,
   sampleErrors,
   putRequests,
+  putEntries,
+  aggregated: config.aggregate,
   putRetriedRecords,
   putErrors,
   maxBacklog,

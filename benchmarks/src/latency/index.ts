@@ -49,6 +49,12 @@ const CHECKPOINT_INTERVAL_MS = 10_000;
 const BUCKET = 'latency-bench';
 const MODEL_PREFIX = 'recommender/';
 const PROBE_SECONDS = quick ? 8 : 15;
+/**
+ * Kinesis path: the generator KPL-aggregates each PutRecords' events into one
+ * record per shard, as a producer must beyond 1,000 records/s per shard on
+ * AWS (LATENCY_KINESIS_AGGREGATION=0: one record per event).
+ */
+const KINESIS_AGGREGATION = process.env['LATENCY_KINESIS_AGGREGATION'] !== '0';
 /** Kinesis path: also write recommendations to an output stream and Firehose, as deployed (LATENCY_FULL_OUTPUTS=1). */
 const FULL_OUTPUTS = process.env['LATENCY_FULL_OUTPUTS'] === '1';
 /** Profile the pipeline process (node --cpu-prof) into this directory. */
@@ -169,6 +175,7 @@ async function runOnce(stack: Stack, path: EventPath, sessions: number, run: num
       eventStream,
       putEveryMs: 5,
       maxPutsInFlight: 16,
+      aggregate: KINESIS_AGGREGATION,
       servingUrls: readies.map((ready) => ready.servingUrl),
       samplesPerSecond: 20,
       samplePollMs: path === 'memory' ? 2 : 10,
@@ -303,7 +310,7 @@ export async function runLatencyBenchmark(): Promise<Record<string, unknown>> {
     let probe: any;
     if (PATHS.includes('kinesis')) {
       await stack.call({ type: 'createStream', name: 'probe', shards: SHARDS });
-      const child = forkChild('kinesisProbe.ts', { endpoint: stack.endpoints.kinesis, stream: 'probe', rate: GATE_SESSIONS, seconds: PROBE_SECONDS, bytes: 700, maxInFlight: 16 });
+      const child = forkChild('kinesisProbe.ts', { endpoint: stack.endpoints.kinesis, stream: 'probe', rate: GATE_SESSIONS, seconds: PROBE_SECONDS, bytes: 700, maxInFlight: 16, aggregate: KINESIS_AGGREGATION });
       probe = await nextMessage<any>(child, (m) => m.type === 'result', PROBE_SECONDS * 1000 + 120_000, 'the Kinesis probe');
       await stopChild(child);
       await stack.call({ type: 'deleteStream', name: 'probe' });
@@ -364,6 +371,7 @@ export async function runLatencyBenchmark(): Promise<Record<string, unknown>> {
         shards: SHARDS,
         checkpointIntervalMs: CHECKPOINT_INTERVAL_MS,
         kinesisOutputsAlsoToKinesisAndFirehose: FULL_OUTPUTS,
+        kinesisAggregation: KINESIS_AGGREGATION,
         pipelineParallelism: 1,
         pipelineProcesses: PIPELINES,
         scaleOut: `${SCALE_OUT.sessions} sessions over ${SCALE_OUT.pipelines} pipeline processes (full run only; the generator routes each session to one process by a hash of its id, as a sharded stream would)`,
@@ -377,7 +385,7 @@ export async function runLatencyBenchmark(): Promise<Record<string, unknown>> {
         },
         load: 'platform simulator (packages/examples): 20% new visitors, ~8 steps per session, carts; malformed events off; order events not sent',
         memoryPath: 'generator process → NDJSON over loopback TCP → in-process queue source in the pipeline process',
-        kinesisPath: 'generator process → PutRecords (batch ≤ 5 ms, ≤ 16 in flight) → kinesalite (local stack process) → KinesisSource (GetRecords every 200 ms per shard) in the pipeline process',
+        kinesisPath: `generator process → PutRecords (batch ≤ 5 ms, ≤ 16 in flight${KINESIS_AGGREGATION ? ', events KPL-aggregated into one record per shard' : ', one record per event'}) → kinesalite (local stack process) → KinesisSource (GetRecords every 200 ms per shard) in the pipeline process (user records emitted one by one)`,
         latency: 'recommendation at the sink (Date.now, sub-ms) − event_time (Date.now in the generator when the event was created); same machine clock',
         processes: 'local stack, pipeline, generator: three processes on 2 shared cores',
       },

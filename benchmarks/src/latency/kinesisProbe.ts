@@ -3,14 +3,18 @@
 // no Tributary code: PutRecords at `rate` records/s (a batch every 5 ms,
 // ~`bytes`-byte records, random partition keys over the shards) and, at the
 // same time, every shard drained with GetRecords every 200 ms (the Kinesis
-// limit the source obeys). Reports the rates achieved and the put → get
-// latency of each record (its creation time is in the payload).
-import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+// limit the source obeys); with `aggregate`, each batch is KPL-aggregated
+// into one record per shard, as the generator sends it. Reports the rates
+// achieved and the put → get latency of each record (its creation time is
+// in the payload).
+import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import * as hdr from 'hdr-histogram-js';
+import { aggregateByShard, deaggregate, type UserRecord } from '@tributary/connectors/kinesis';
 import { localAwsClientConfig } from '@tributary/connectors/local';
 import { summarise } from './protocol.js';
 
-const { endpoint, stream, rate, seconds, bytes, maxInFlight } = JSON.parse(process.argv[2] as string) as {
+const { endpoint, stream, rate, seconds, bytes, maxInFlight, aggregate } = JSON.parse(process.argv[2] as string) as {
+  aggregate: boolean;
   endpoint: string;
   stream: string;
   rate: number;
@@ -29,12 +33,13 @@ let created = 0;
 let acked = 0;
 let read = 0;
 let inFlight = 0;
-let backlog: PutRecordsRequestEntry[] = [];
+let backlog: UserRecord[] = [];
 const started = Date.now();
 const endAt = started + seconds * 1000;
 let lastAckAt = started;
 
 const shards = (await getClient.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
+const shardRanges = shards.map((s) => ({ startingHashKey: s.HashKeyRange?.StartingHashKey ?? '', endingHashKey: s.HashKeyRange?.EndingHashKey ?? '' }));
 let producing = true;
 const readers = shards.map(async (shard) => {
   let iterator = (await getClient.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId, ShardIteratorType: 'LATEST' }))).ShardIterator;
@@ -43,9 +48,11 @@ const readers = shards.map(async (shard) => {
     const out = await getClient.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
     const now = Date.now();
     for (const r of out.Records ?? []) {
-      const t = Number(decoder.decode(r.Data).slice(0, 13));
-      latency.recordValue(Math.max(1, (now - t) * 1000));
-      read++;
+      for (const data of deaggregate(r.Data ?? new Uint8Array(0))?.map((u) => u.data) ?? [r.Data ?? new Uint8Array(0)]) {
+        const t = Number(decoder.decode(data).slice(0, 13));
+        latency.recordValue(Math.max(1, (now - t) * 1000));
+        read++;
+      }
     }
     iterator = out.NextShardIterator;
     if (!producing && Date.now() > endAt + 15_000) break;
@@ -60,14 +67,17 @@ while (Date.now() < endAt) {
   const n = Math.floor(owed);
   owed -= n;
   const now = Date.now();
-  for (let i = 0; i < n; i++) backlog.push({ Data: encoder.encode(`${now}${padding}`), PartitionKey: `k${created++ % 10_000}` });
+  for (let i = 0; i < n; i++) backlog.push({ data: encoder.encode(`${now}${padding}`), partitionKey: `k${created++ % 10_000}` });
   while (backlog.length > 0 && inFlight < maxInFlight) {
-    const records = backlog.splice(0, 500);
+    const events = backlog.splice(0, 500);
+    const records = aggregate ? aggregateByShard(events, shardRanges) : events.map((e) => ({ Data: e.data, PartitionKey: e.partitionKey }));
     inFlight++;
     putClient.send(new PutRecordsCommand({ StreamName: stream, Records: records })).then(
       (out) => {
         inFlight--;
-        acked += records.length - (out.FailedRecordCount ?? 0);
+        // nothing is retried: failed entries count as lost (all of an aggregate's events when any entry failed)
+        const failed = out.FailedRecordCount ?? 0;
+        acked += aggregate ? (failed === 0 ? events.length : 0) : events.length - failed;
         lastAckAt = Date.now();
       },
       () => void inFlight--,

@@ -49,6 +49,12 @@ export interface GeneratorConfig {
   /** PutRecords: a batch is sent at least this often (ms). */
   readonly putEveryMs: number;
   readonly maxPutsInFlight: number;
+  /**
+   * Pack the events of each PutRecords into KPL-aggregated records, one per
+   * shard (as the KPL does): a shard takes 1,000 records/s, so 10,000
+   * events/s over 4 shards need it on AWS.
+   */
+  readonly aggregate: boolean;
   /** The serving endpoint of each pipeline process (same order as `ports`), for sampled GETs. */
   readonly servingUrls: readonly string[];
   readonly samplesPerSecond: number;

@@ -27,7 +27,8 @@ export function renderLatency(r: Result): string[] {
   for (const path of ['memory', 'kinesis'] as const) {
     const mine = runs.filter((x) => x.path === path);
     mine.forEach((x, i) => {
-      const title = i === 0 ? `recommendation latency, ${path === 'memory' ? 'in-memory (loopback TCP)' : 'through the local Kinesis'}, event created → emitted` : '';
+      const kinesis = r.parameters?.kinesisAggregation === true ? 'through the local Kinesis (events KPL-aggregated per shard)' : 'through the local Kinesis';
+      const title = i === 0 ? `recommendation latency, ${path === 'memory' ? 'in-memory (loopback TCP)' : kinesis}, event created → emitted` : '';
       rows.push(runRow(title, x, targetOf(path, x.sessions)));
     });
   }
@@ -38,7 +39,7 @@ export function renderLatency(r: Result): string[] {
   const probe = r.kinesisProbe;
   if (probe !== null && probe !== undefined) {
     rows.push(
-      `| local Kinesis (kinesalite) capacity, bare SDK put/get loop | ${probe.targetRate.toLocaleString('en-US')} records/s offered | ${probe.ackedPerSecondDuringRun.toLocaleString('en-US')} puts/s; put → get p99 ${ms(probe.putToGet.p99)} ms | ${r.kinesisCarriesGateRate ? 'carries the rate: Kinesis path gated' : 'cannot carry the rate here: gate on the in-memory path'} |`,
+      `| local Kinesis (kinesalite) capacity, bare SDK put/get loop | ${probe.targetRate.toLocaleString('en-US')} events/s offered${r.parameters?.kinesisAggregation === true ? ', aggregated as the generator sends them' : ''} | ${probe.ackedPerSecondDuringRun.toLocaleString('en-US')} events/s acked; put → get p99 ${ms(probe.putToGet.p99)} ms | ${r.kinesisCarriesGateRate ? 'carries the rate: Kinesis path gated' : 'cannot carry the rate here: gate on the in-memory path'} |`,
     );
   }
   rows.push(`| latency gate: ${r.gate.requirement} | ${r.gate.paths.join(', ')} | ${r.gate.passed ? 'passed' : 'FAILED'} | ${(r.gate.failures as string[]).join('; ')} |`);

@@ -19,7 +19,7 @@
  */
 import { WatermarkStrategy, type DataStream, type DeadLetter, type Logger, type StreamEnvironment } from '@tributary/core';
 import { firehoseSink, type FirehoseSinkOptions } from '@tributary/connectors/firehose';
-import { KinesisSink, kinesisSourceWithDeadLetters, type KinesisSinkOptions, type KinesisSourceOptions } from '@tributary/connectors/kinesis';
+import { KinesisSink, kinesisSourceWithDeadLetters, type KinesisRecordInfo, type KinesisSinkOptions, type KinesisSourceOptions } from '@tributary/connectors/kinesis';
 import { validateSessionEvent, type OrderEvent, type Recommendation, type SessionEvent } from '../retail/events.js';
 import { validateOrderEvent } from '../retail/orders.js';
 import { modelUpdateSource, type ModelUpdateSourceOptions } from './modelUpdates.js';
@@ -61,8 +61,8 @@ export interface QuarantinedEvent {
   readonly operator: string;
   /** The input as received: parsed JSON, or the raw text when it was not JSON. */
   readonly input: unknown;
-  /** Where a Kinesis record came from, when it did. */
-  readonly kinesis?: { readonly stream: string; readonly shardId: string; readonly sequenceNumber: string };
+  /** Where a Kinesis record came from, when it did (`subSequenceNumber`: its index in a KPL-aggregated record). */
+  readonly kinesis?: { readonly stream: string; readonly shardId: string; readonly sequenceNumber: string; readonly subSequenceNumber?: number };
   readonly quarantinedAt: number;
 }
 
@@ -141,10 +141,16 @@ function readJson(env: StreamEnvironment, input: EventInput, name: string): { re
         reason: letter.reason,
         operator: letter.operator,
         input: Buffer.from(letter.record.data).toString('utf8'),
-        kinesis: { stream: letter.record.stream, shardId: letter.record.shardId, sequenceNumber: letter.record.sequenceNumber },
+        kinesis: kinesisOrigin(letter.record),
         quarantinedAt: Date.now(),
       }),
     )
     .name(`${name}: not JSON`);
   return { records, deadLetters: [notJson] };
+}
+
+/** A quarantined event's Kinesis origin from its record info. */
+function kinesisOrigin(info: KinesisRecordInfo): NonNullable<QuarantinedEvent['kinesis']> {
+  const { stream, shardId, sequenceNumber, subSequenceNumber } = info;
+  return subSequenceNumber === undefined ? { stream, shardId, sequenceNumber } : { stream, shardId, sequenceNumber, subSequenceNumber };
 }

@@ -4,7 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { saveModel, type ModelStoreOptions } from '../../model/modelStore.js';
 import { randomArtifact } from '../../model/testing.js';
 import type { Recommendation, SessionEvent } from '../../retail/events.js';
+import { aggregate } from '@tributary/connectors/kinesis';
 import type { QuarantinedEvent } from '../pipeline.js';
+import type { KinesisStreamRecord } from './events.js';
 import { createKinesisHandler, kinesisHandler, type KinesisHandler } from './kinesisHandler.js';
 import type { RecommenderLambdaOptions } from './runtime.js';
 import { decodeData, kinesisEventOf, kinesisFixture, readJsonLines, readStream, recordingLogger } from './testing.js';
@@ -99,6 +101,31 @@ describe('the Kinesis event-source handler on the local stack', () => {
     });
     expect(letters[1]!.input).toEqual(fixtureEvents()[4]);
     expect(handler.runtime.stats.snapshot()).toMatchObject({ events: 4, model: 4, fallback: 0, modelsLoaded: 1 });
+  }, 60_000);
+
+  it('answers KPL-aggregated records user record by user record; a malformed one is quarantined with its index in the aggregate', async () => {
+    const { store, names } = await setup();
+    const handler = handlerFor({ models: store, outputs: names, recommender: { k: 4 } });
+    const payloads = fixtureEvents(); // 2 and 4 are malformed
+    const bytes = (p: unknown): Uint8Array => new TextEncoder().encode(typeof p === 'string' ? p : JSON.stringify(p));
+    const aggregated = (ps: unknown[]): string => Buffer.from(aggregate(ps.map((p, i) => ({ partitionKey: `k${i}`, data: bytes(p) })))).toString('base64');
+    const withData = (record: KinesisStreamRecord, data: string): KinesisStreamRecord => ({ ...record, kinesis: { ...record.kinesis, data } });
+    const plain = kinesisEventOf([payloads[0], payloads[3], payloads[4]]).Records as [KinesisStreamRecord, KinesisStreamRecord, KinesisStreamRecord];
+    const first = withData(plain[0], aggregated([payloads[0], payloads[1], payloads[2]]));
+    const third = withData(plain[2], aggregated([payloads[4]]));
+    const event = { Records: [first, plain[1], third] };
+
+    expect(await handler(event)).toEqual({ batchItemFailures: [] });
+    const valid = [payloads[0], payloads[1], payloads[3]] as SessionEvent[];
+    const recs = (await readStream(stack.clients.kinesis, names.stream)) as Recommendation[];
+    expect(recs.map((r) => [r.session_id, r.event_time])).toEqual(valid.map((e) => [e.session_id, e.event_time]));
+    await stack.firehose.flush();
+    const letters = (await readJsonLines(stack.clients.s3, LAKE, `${names.deadLetterDeliveryStream}/`)) as QuarantinedEvent[];
+    expect(letters.map((l) => [l.kinesis?.sequenceNumber, l.kinesis?.subSequenceNumber])).toEqual([
+      [first.kinesis.sequenceNumber, 2],
+      [third.kinesis.sequenceNumber, 0],
+    ]);
+    expect(letters[0]!.input).toBe('{"session_id": "s-1003", "city": ');
   }, 60_000);
 
   it('carries session state across invocations: a late event is answered against the cart the session has now', async () => {

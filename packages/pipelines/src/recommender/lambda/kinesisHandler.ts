@@ -6,7 +6,9 @@
  * Kinesis stream (partition key: the session id) and/or a Firehose
  * delivery stream (JSON Lines). Malformed records — not JSON, or not a
  * valid session event — go to the dead-letter delivery stream with the
- * reason and are not retried (retrying cannot fix them).
+ * reason and are not retried (retrying cannot fix them). A KPL-aggregated
+ * record is handled user record by user record (a failure lists the whole
+ * aggregated record for the retry).
  *
  * The answer is a partial-batch response (`ReportBatchItemFailures`):
  * when an output could not take a record's recommendation (or dead
@@ -21,6 +23,7 @@
  * export const handler = createKinesisHandler({ outputs: { stream: 'recommendations' }, models: { bucket: 'lake', prefix: 'recommender/' } });
  * ```
  */
+import { deaggregate } from '@tributary/connectors/kinesis';
 import type { Recommendation } from '../../retail/events.js';
 import type { QuarantinedEvent } from '../pipeline.js';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from './events.js';
@@ -58,9 +61,11 @@ export function createKinesisHandler(options: RecommenderLambdaOptions = {}): Ki
     const answers: Array<{ readonly index: number; readonly recommendation: Recommendation }> = [];
     const letters: Array<{ readonly index: number; readonly letter: QuarantinedEvent }> = [];
     records.forEach((record, index) => {
-      const decoded = runtime.decode(record.kinesis.data);
-      if (decoded.ok) answers.push({ index, recommendation: runtime.answer(decoded.event)! });
-      else letters.push({ index, letter: runtime.quarantine(decoded, origin(record)) });
+      for (const { data, sub } of userRecordsOf(record)) {
+        const decoded = runtime.decode(data);
+        if (decoded.ok) answers.push({ index, recommendation: runtime.answer(decoded.event)! });
+        else letters.push({ index, letter: runtime.quarantine(decoded, origin(record, sub)) });
+      }
     });
 
     const json = answers.map((a) => JSON.stringify(a.recommendation));
@@ -114,8 +119,17 @@ async function deadLetters(
   return write(runtime, output, letters, (i) => ({ data: encoder.encode(`${JSON.stringify(letters[i]!.letter)}\n`) }), records);
 }
 
-/** Where a record came from, for its dead letter: the stream name from the ARN, the shard from the event id. */
-function origin(record: KinesisStreamRecord): NonNullable<QuarantinedEvent['kinesis']> {
+/**
+ * A record's data: the user records of a KPL-aggregated record (Lambda
+ * hands those over whole) with their index, else the record's own base64 data.
+ */
+function userRecordsOf(record: KinesisStreamRecord): Array<{ readonly data: string | Uint8Array; readonly sub: number | undefined }> {
+  const users = deaggregate(Buffer.from(record.kinesis.data, 'base64'));
+  return users === undefined ? [{ data: record.kinesis.data, sub: undefined }] : users.map((u, sub) => ({ data: u.data, sub }));
+}
+
+/** Where a record (user record `sub` of an aggregated one) came from, for its dead letter: the stream name from the ARN, the shard from the event id. */
+function origin(record: KinesisStreamRecord, sub: number | undefined): NonNullable<QuarantinedEvent['kinesis']> {
   const arn = record.eventSourceARN;
   const slash = arn.indexOf(':stream/');
   const colon = record.eventID.indexOf(':');
@@ -123,6 +137,7 @@ function origin(record: KinesisStreamRecord): NonNullable<QuarantinedEvent['kine
     stream: slash >= 0 ? arn.slice(slash + ':stream/'.length) : arn,
     shardId: colon >= 0 ? record.eventID.slice(0, colon) : record.eventID,
     sequenceNumber: record.kinesis.sequenceNumber,
+    ...(sub === undefined ? {} : { subSequenceNumber: sub }),
   };
 }
 

@@ -233,9 +233,9 @@ export class RecommenderLambdaRuntime {
     return this.checking;
   }
 
-  /** Decodes and validates one record's base64 data. */
-  decode(base64: string): DecodedRecord {
-    const text = Buffer.from(base64, 'base64').toString('utf8');
+  /** Decodes and validates one record's data (base64, as Lambda events carry it, or bytes). */
+  decode(data: string | Uint8Array): DecodedRecord {
+    const text = typeof data === 'string' ? Buffer.from(data, 'base64').toString('utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
     let raw: unknown;
     try {
       raw = JSON.parse(text);
