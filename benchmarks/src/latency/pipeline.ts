@@ -168,6 +168,8 @@ let deadLetters = 0;
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 let cpuAtWindow: NodeJS.CpuUsage | undefined;
 let cpuWindow: NodeJS.CpuUsage | undefined;
+/** Resolves once the window's CPU and event-loop figures are taken (a drain may be asked for a moment before that timer fires). */
+let windowClosed: Promise<void> = Promise.resolve();
 
 job.recommendations
   .sinkTo((r: Recommendation) => {
@@ -210,10 +212,13 @@ process.on('message', (m: any) => {
         cpuAtWindow = process.cpuUsage();
         loopDelay.enable();
       }, Math.max(0, m.from - Date.now()));
-      setTimeout(() => {
-        if (cpuAtWindow !== undefined) cpuWindow = process.cpuUsage(cpuAtWindow);
-        loopDelay.disable();
-      }, Math.max(0, m.to - Date.now()));
+      windowClosed = new Promise<void>((resolve) =>
+        setTimeout(() => {
+          if (cpuAtWindow !== undefined) cpuWindow = process.cpuUsage(cpuAtWindow);
+          loopDelay.disable();
+          resolve();
+        }, Math.max(0, m.to - Date.now())),
+      );
     } else if (m.type === 'drain') {
       // Wait until every sent event was answered, or until nothing came for `quietMs`.
       const deadline = Date.now() + m.timeoutMs;
@@ -221,6 +226,7 @@ process.on('message', (m: any) => {
         if (answered > 0 && preciseNow() - lastAnswerAt > m.quietMs && Date.now() > m.notBefore) break;
         await new Promise((r) => setTimeout(r, 10));
       }
+      await windowClosed;
       const stats = job.stats.snapshot();
       send({
         type: 'result',
