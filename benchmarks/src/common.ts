@@ -25,9 +25,11 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
+/** Writes `results/<name>.json` (into `$BENCH_RESULTS_DIR` instead when set: smoke runs in tests leave the committed results alone). */
 export async function writeResult(name: string, result: Record<string, unknown>): Promise<string> {
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `${name}.json`);
+  const dir = process.env['BENCH_RESULTS_DIR'] ?? RESULTS_DIR;
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
   await writeFile(file, `${JSON.stringify({ name, date: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`);
   return file;
 }

@@ -36,19 +36,26 @@ import * as hdr from 'hdr-histogram-js';
 import { forkChild, nextMessage, stopChild, summarise, type Endpoints, type EventPath, type GeneratorConfig, type LatencySummary, type PipelineConfig } from './protocol.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-const quick = process.argv.includes('--quick');
-const SESSIONS = quick ? [1_000, 10_000] : [1_000, 10_000, 20_000, 50_000];
-const KINESIS_SESSIONS = quick ? [1_000, 10_000] : [1_000, 10_000, 20_000];
-const WARMUP_MS = quick ? 5_000 : 10_000;
-const MEASURE_MS = quick ? 15_000 : 30_000;
+/**
+ * LATENCY_SMOKE=1: the whole benchmark (three processes, both paths, probe,
+ * gate) at 200 sessions for a few seconds — what `latency.test.ts` runs in
+ * `npm test` so these code paths cannot rot between benchmark runs; its
+ * figures mean nothing.
+ */
+const SMOKE = process.env['LATENCY_SMOKE'] === '1';
+const quick = SMOKE || process.argv.includes('--quick');
+const SESSIONS = SMOKE ? [200] : quick ? [1_000, 10_000] : [1_000, 10_000, 20_000, 50_000];
+const KINESIS_SESSIONS = SMOKE ? [200] : quick ? [1_000, 10_000] : [1_000, 10_000, 20_000];
+const WARMUP_MS = SMOKE ? 1_000 : quick ? 5_000 : 10_000;
+const MEASURE_MS = SMOKE ? 3_000 : quick ? 15_000 : 30_000;
 const THINK_TIME_MS = 1_000;
 const SHARDS = 4;
-const GATE_SESSIONS = 10_000;
+const GATE_SESSIONS = SMOKE ? 200 : 10_000;
 const GATE_P99_MS = 1_000;
 const CHECKPOINT_INTERVAL_MS = 10_000;
 const BUCKET = 'latency-bench';
 const MODEL_PREFIX = 'recommender/';
-const PROBE_SECONDS = quick ? 8 : 15;
+const PROBE_SECONDS = SMOKE ? 2 : quick ? 8 : 15;
 /**
  * Kinesis path: the generator KPL-aggregates each PutRecords' events into one
  * record per shard, as a producer must beyond 1,000 records/s per shard on
@@ -363,6 +370,7 @@ export async function runLatencyBenchmark(): Promise<Record<string, unknown>> {
     const result = {
       parameters: {
         quick,
+        smoke: SMOKE,
         sessions: SESSIONS,
         kinesisSessions: KINESIS_SESSIONS,
         thinkTimeMeanMs: THINK_TIME_MS,
