@@ -136,6 +136,12 @@ export function hashKeyOf(record: Pick<UserRecord, 'partitionKey' | 'explicitHas
   return BigInt(`0x${createHash('md5').update(record.partitionKey, 'utf8').digest('hex')}`);
 }
 
+/** One aggregated entry and the indexes (in the input) of the user records it holds, in order. */
+export interface PlannedAggregate {
+  readonly entry: AggregatedEntry;
+  readonly members: readonly number[];
+}
+
 /**
  * Groups user records by the shard each would go to on its own and packs
  * each group into aggregated entries of at most `maxBytes` (1 MiB, the
@@ -146,34 +152,41 @@ export function hashKeyOf(record: Pick<UserRecord, 'partitionKey' | 'explicitHas
  * shards of the stream, e.g. from ListShards).
  */
 export function aggregateByShard(records: readonly UserRecord[], shards: readonly ShardHashKeyRange[], maxBytes = KINESIS_RECORD_MAX_BYTES): AggregatedEntry[] {
+  return planAggregates(records, shards, maxBytes).map((p) => p.entry);
+}
+
+/** {@link aggregateByShard}, telling which input records each entry holds. */
+export function planAggregates(records: readonly UserRecord[], shards: readonly ShardHashKeyRange[], maxBytes = KINESIS_RECORD_MAX_BYTES): PlannedAggregate[] {
   const ranges = shards.map((s) => ({ start: BigInt(s.startingHashKey), end: BigInt(s.endingHashKey), key: s.startingHashKey }));
-  const groups = new Map<string, UserRecord[]>();
-  for (const record of records) {
+  const groups = new Map<string, number[]>();
+  records.forEach((record, index) => {
     const hash = hashKeyOf(record);
     const range = ranges.find((r) => r.start <= hash && hash <= r.end);
     if (range === undefined) throw new RangeError(`aggregateByShard: the hash key of partition key '${record.partitionKey}' falls into none of the ${shards.length} shards`);
     let group = groups.get(range.key);
     if (group === undefined) groups.set(range.key, (group = []));
-    group.push(record);
-  }
-  const entries: AggregatedEntry[] = [];
+    group.push(index);
+  });
+  const planned: PlannedAggregate[] = [];
   for (const [hashKey, group] of groups) {
-    let part: UserRecord[] = [];
+    let part: number[] = [];
     let bytes = 0;
     const flush = (): void => {
       if (part.length === 0) return;
-      entries.push({ PartitionKey: (part[0] as UserRecord).partitionKey, ExplicitHashKey: hashKey, Data: aggregate(part) });
+      const users = part.map((i) => records[i] as UserRecord);
+      planned.push({ entry: { PartitionKey: (users[0] as UserRecord).partitionKey, ExplicitHashKey: hashKey, Data: aggregate(users) }, members: part });
       part = [];
       bytes = 0;
     };
-    for (const record of group) {
+    for (const index of group) {
+      const record = records[index] as UserRecord;
       // a generous bound of the record's encoded size: data, key, explicit key and framing
       const size = record.data.length + 2 * record.partitionKey.length + (record.explicitHashKey?.length ?? 0) + 24;
       if (bytes + size + KPL_MAGIC.length + CHECKSUM_BYTES + 256 > maxBytes) flush();
-      part.push(record);
+      part.push(index);
       bytes += size;
     }
     flush();
   }
-  return entries;
+  return planned;
 }

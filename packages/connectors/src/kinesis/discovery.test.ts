@@ -2,13 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { readySplits, type ShardInfo } from './discovery.js';
 import { resolveKinesisSourceOptions } from './options.js';
 
+/** A shard (its hash key range plays no part in discovery). */
+const shard = (shardId: string, parentShardIds: string[], closed: boolean): ShardInfo => ({
+  shardId,
+  parentShardIds,
+  closed,
+  hashKeyRange: { startingHashKey: '0', endingHashKey: '0' },
+});
+
 // shard 0 was split into 1 and 2, which were merged into 3; shard 9 is an unrelated open shard.
 const LINEAGE: ShardInfo[] = [
-  { shardId: 's0', parentShardIds: [], closed: true },
-  { shardId: 's1', parentShardIds: ['s0'], closed: true },
-  { shardId: 's2', parentShardIds: ['s0'], closed: true },
-  { shardId: 's3', parentShardIds: ['s1', 's2'], closed: false },
-  { shardId: 's9', parentShardIds: [], closed: false },
+  shard('s0', [], true),
+  shard('s1', ['s0'], true),
+  shard('s2', ['s0'], true),
+  shard('s3', ['s1', 's2'], false),
+  shard('s9', [], false),
 ];
 
 const ids = (splits: ReturnType<typeof readySplits>): string[] => splits.map((s) => s.id);
@@ -45,8 +53,8 @@ describe('readySplits (parent before child)', () => {
   it('AT_TIMESTAMP applies to every shard, children included; expired parents do not block', () => {
     const at = { atTimestamp: 1_700_000_000_000 };
     const shards: ShardInfo[] = [
-      { shardId: 's5', parentShardIds: ['gone'], closed: false },
-      { shardId: 's6', parentShardIds: ['s5'], closed: false },
+      shard('s5', ['gone'], false),
+      shard('s6', ['s5'], false),
     ];
     expect(readySplits({ stream: 's', shards, finished: none, assigned: none, startPosition: at }).map((s) => [s.id, s.start])).toEqual([['s5', at]]);
     expect(readySplits({ stream: 's', shards, finished: new Set(['s5']), assigned: new Set(['s5']), startPosition: at }).map((s) => [s.id, s.start])).toEqual([['s6', at]]);

@@ -7,6 +7,7 @@
  * parent that was read to its end, from its first record.
  */
 import { ListShardsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
+import type { ShardHashKeyRange } from './aggregation.js';
 import { streamParameter } from './options.js';
 import type { KinesisShardSplit, ShardStart } from './split.js';
 
@@ -16,6 +17,8 @@ export interface ShardInfo {
   readonly parentShardIds: readonly string[];
   /** Closed by resharding: it has an ending sequence number and gets no new records. */
   readonly closed: boolean;
+  /** The hash keys (decimal) whose records the shard takes while open. */
+  readonly hashKeyRange: ShardHashKeyRange;
 }
 
 /**
@@ -43,6 +46,7 @@ function toShardInfo(shard: Shard): ShardInfo {
     shardId: shard.ShardId ?? '',
     parentShardIds: parents,
     closed: shard.SequenceNumberRange?.EndingSequenceNumber !== undefined,
+    hashKeyRange: { startingHashKey: shard.HashKeyRange?.StartingHashKey ?? '0', endingHashKey: shard.HashKeyRange?.EndingHashKey ?? '0' },
   };
 }
 

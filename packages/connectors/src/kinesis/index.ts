@@ -28,12 +28,14 @@ export {
   aggregate,
   deaggregate,
   aggregateByShard,
+  planAggregates,
   hashKeyOf,
   KPL_MAGIC,
   KINESIS_RECORD_MAX_BYTES,
   type UserRecord,
   type ShardHashKeyRange,
   type AggregatedEntry,
+  type PlannedAggregate,
 } from './aggregation.js';
 export type { KinesisShardSplit, ShardStart } from './split.js';
 export { listShards, readySplits, type ShardInfo, type ReadySplitsInput } from './discovery.js';
@@ -45,6 +47,7 @@ export {
   PUT_RECORDS_MAX_BYTES,
   PUT_RECORDS_MAX_RECORD_BYTES,
   KINESIS_PUT_RECORDS_LIMITS,
+  KINESIS_AGGREGATED_PUT_RECORDS_LIMITS,
   PARTITION_KEY_MAX_LENGTH,
   GET_RECORDS_MAX_CALLS_PER_SECOND,
   MIN_POLL_INTERVAL_MS,

@@ -3,17 +3,26 @@
  * requests within 500 records and 5 MiB, records within 1 MiB (data plus
  * partition key), bounded requests in flight, only the entries Kinesis
  * rejected retried (with backoff and jitter), everything buffered flushed on
- * each checkpoint: at-least-once.
+ * each checkpoint: at-least-once. With `aggregate`, each request's records
+ * are packed into KPL-aggregated records per shard (aggregatedPut.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { Sink, SinkWriterContext } from '@tributary/core';
 import { AsyncSinkWriter, type AsyncSinkService, type AsyncSinkStats, type EntryFailure } from '../batching/AsyncSinkWriter.js';
 import { AsyncSinkError } from '../batching/errors.js';
-import { resolveAsyncSinkOptions } from '../batching/options.js';
+import { resolveAsyncSinkOptions, type AsyncSinkLimits } from '../batching/options.js';
+import { AggregatedPutRecords } from './aggregatedPut.js';
 import { KinesisClientHandle } from './client.js';
 import { RETRYABLE_PUT_RECORDS_ERROR_CODES } from './errors.js';
-import { checkStream, KINESIS_PUT_RECORDS_LIMITS, PARTITION_KEY_MAX_LENGTH, streamParameter, type KinesisSinkOptions } from './options.js';
+import {
+  checkStream,
+  KINESIS_AGGREGATED_PUT_RECORDS_LIMITS,
+  KINESIS_PUT_RECORDS_LIMITS,
+  PARTITION_KEY_MAX_LENGTH,
+  streamParameter,
+  type KinesisSinkOptions,
+} from './options.js';
 import { jsonSerializer } from './serde.js';
 
 const encoder = new TextEncoder();
@@ -41,14 +50,14 @@ export class KinesisSink<T> implements Sink<T> {
 
   constructor(private readonly options: KinesisSinkOptions<T>) {
     checkStream(options.stream);
-    resolveAsyncSinkOptions(KINESIS_PUT_RECORDS_LIMITS, options); // fail at build time on bad tuning
+    resolveAsyncSinkOptions(limitsOf(options), options); // fail at build time on bad tuning
   }
 
   createWriter(context: SinkWriterContext): AsyncSinkWriter<T, PutRecordsRequestEntry> {
     const { onDeadLetter } = this.options;
     const writer = new AsyncSinkWriter<T, PutRecordsRequestEntry>(new PutRecordsService(this.options), {
       ...this.options,
-      limits: KINESIS_PUT_RECORDS_LIMITS,
+      limits: limitsOf(this.options),
       name: `Kinesis sink '${context.sinkName}' (stream ${this.options.stream})`,
       ...(onDeadLetter === undefined ? {} : { onDeadLetter }),
     });
@@ -72,16 +81,22 @@ export class KinesisSink<T> implements Sink<T> {
   }
 }
 
+/** The batching limits: records as they are, or before aggregation packs them. */
+const limitsOf = (options: { readonly aggregate?: boolean }): AsyncSinkLimits =>
+  options.aggregate === true ? KINESIS_AGGREGATED_PUT_RECORDS_LIMITS : KINESIS_PUT_RECORDS_LIMITS;
+
 /** PutRecords as an {@link AsyncSinkService}. */
 class PutRecordsService<T> implements AsyncSinkService<T, PutRecordsRequestEntry> {
   private readonly handle: KinesisClientHandle;
   private readonly client: KinesisClient;
   private readonly serialize: (value: T) => Uint8Array | string;
   private readonly partitionKey: (value: T) => string;
+  private readonly aggregated: AggregatedPutRecords | undefined;
 
   constructor(private readonly options: KinesisSinkOptions<T>) {
     this.handle = new KinesisClientHandle(options);
     this.client = this.handle.acquire();
+    this.aggregated = options.aggregate === true ? new AggregatedPutRecords(this.client, options.stream) : undefined;
     this.serialize = options.serializer ?? jsonSerializer;
     this.partitionKey = options.partitionKey ?? (() => randomUUID());
   }
@@ -102,6 +117,10 @@ class PutRecordsService<T> implements AsyncSinkService<T, PutRecordsRequestEntry
   }
 
   async submit(entries: readonly PutRecordsRequestEntry[], signal: AbortSignal): Promise<readonly EntryFailure[]> {
+    if (this.aggregated !== undefined) {
+      const failed = await this.aggregated.put(entries, signal);
+      return failed.map(({ index, code, message }) => ({ index, code, message, retryable: RETRYABLE_PUT_RECORDS_ERROR_CODES.has(code) }));
+    }
     const out = await this.client.send(
       new PutRecordsCommand({ ...streamParameter(this.options.stream), Records: entries as PutRecordsRequestEntry[] }),
       { abortSignal: signal },
