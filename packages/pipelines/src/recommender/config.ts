@@ -59,10 +59,12 @@ export const streamingRecommenderConfigSchema = z.strictObject({
   outputs: z
     .strictObject({
       kinesisStream: streamName.optional(),
+      /** Pack the recommendations into KPL-aggregated records per shard (its consumers must deaggregate). */
+      kinesisAggregate: z.boolean().default(false),
       firehoseDeliveryStream: deliveryStreamName.optional(),
       deadLetterDeliveryStream: deliveryStreamName.optional(),
     })
-    .default({}),
+    .default({ kinesisAggregate: false }),
   serving: z
     .strictObject({
       enabled: z.boolean().default(true),
@@ -115,7 +117,9 @@ export function toStreamingRecommenderOptions(config: StreamingRecommenderConfig
       ...(r.fallbackProducts === undefined ? {} : { fallbackProducts: r.fallbackProducts }),
     },
     outputs: {
-      ...(outputs.kinesisStream === undefined ? {} : { kinesis: { stream: outputs.kinesisStream, clientConfig: client('kinesis') } }),
+      ...(outputs.kinesisStream === undefined
+        ? {}
+        : { kinesis: { stream: outputs.kinesisStream, clientConfig: client('kinesis'), ...(outputs.kinesisAggregate ? { aggregate: true } : {}) } }),
       ...(outputs.firehoseDeliveryStream === undefined ? {} : { firehose: { deliveryStreamName: outputs.firehoseDeliveryStream, clientConfig: client('firehose') } }),
       ...(outputs.deadLetterDeliveryStream === undefined ? {} : { deadLetters: { deliveryStreamName: outputs.deadLetterDeliveryStream, clientConfig: client('firehose') } }),
       serving: config.serving.enabled

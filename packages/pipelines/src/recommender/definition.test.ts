@@ -40,6 +40,12 @@ describe('the streaming recommender config', () => {
     expect(options.outputs).toMatchObject({ kinesis: { stream: 'recs' }, deadLetters: { deliveryStreamName: 'dlq' }, serving: false });
     expect(options.outputs?.firehose).toBeUndefined();
     expect(options.events).toMatchObject({ kinesis: { stream: 'sessions', startPosition: 'LATEST' } });
+    expect(options.outputs?.kinesis?.aggregate).toBeUndefined();
+  });
+
+  it('aggregates the Kinesis output when told to', () => {
+    const config = streamingRecommenderConfigSchema.parse({ events: { stream: 's' }, models: { bucket: 'lake' }, outputs: { kinesisStream: 'recs', kinesisAggregate: true } });
+    expect(toStreamingRecommenderOptions(config).outputs?.kinesis).toMatchObject({ stream: 'recs', aggregate: true });
   });
 });
 
