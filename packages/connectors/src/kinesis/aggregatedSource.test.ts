@@ -1,7 +1,11 @@
 import { ListShardsCommand, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { createHash } from 'node:crypto';
 import { StreamEnvironment, WatermarkStrategy, silentLogger, type ReaderOutput, type SourceReader } from '@tributary/core';
+import { waitUntil } from '@tributary/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregate, aggregateByShard, type UserRecord } from './aggregation.js';
+import { aggregate, aggregateByShard, KPL_MAGIC, type UserRecord } from './aggregation.js';
+import { kinesisSourceWithDeadLetters } from './deadLetters.js';
+import { KinesisError } from './errors.js';
 import { RECORDS_PER_POLL, type KinesisRecordInfo } from './options.js';
 import { KinesisSource } from './source.js';
 import type { KinesisShardSplit } from './split.js';
@@ -119,5 +123,49 @@ describe('KinesisSource with KPL-aggregated records', { timeout: 60_000 }, () =>
     expect([...first, ...rest].map((e) => e.seq)).toEqual(Array.from({ length: count + 1 }, (_, i) => i));
     // past the aggregate, the position is a plain sequence number again
     expect(after?.subSequenceNumber).toBeUndefined();
+  });
+
+  it('quarantines an undeserializable user record with its index, and a malformed aggregate whole: nothing lost', async () => {
+    const stream = await createTestStream(kinesis.client, 'aggregated-bad', 1);
+    const good = (seq: number): UserRecord => userRecordOf({ key: 'k', seq });
+    const notJson: UserRecord = { partitionKey: 'bad', data: new TextEncoder().encode('{not json') };
+    // a well-framed aggregate whose record names partition key 3 of a table of 1
+    const message = Uint8Array.of(0x0a, 0x01, 0x61, 0x1a, 0x06, 0x08, 0x03, 0x1a, 0x02, 0x68, 0x69);
+    const malformed = Uint8Array.from([...KPL_MAGIC, ...message, ...createHash('md5').update(message).digest()]);
+    const [withBad, broken] = await put(stream, [
+      { PartitionKey: 'k', Data: aggregate([good(0), notJson, good(1)]) },
+      { PartitionKey: 'k', Data: malformed },
+    ]);
+    await put(stream, [{ PartitionKey: 'k', Data: aggregate([good(2)]) }]);
+
+    const env = StreamEnvironment.create({ logger: silentLogger });
+    const { records, deadLetters } = kinesisSourceWithDeadLetters<Event>(env, { stream, client: kinesis.client, startPosition: 'TRIM_HORIZON' }, WatermarkStrategy.noWatermarks(), 'orders');
+    const ok: Event[] = [];
+    const letters: Array<{ sequenceNumber: string; subSequenceNumber?: number; partitionKey: string; data: Uint8Array }> = [];
+    records.sinkTo((e) => void ok.push(e));
+    deadLetters.sinkTo((l) => void letters.push(l.record));
+    const job = env.execute('aggregated dead letters');
+    await waitUntil(() => ok.length >= 3 && letters.length >= 2, 10_000, 'records and dead letters');
+    job.done.catch(() => undefined);
+    await job.cancel();
+
+    expect(ok.map((e) => e.seq)).toEqual([0, 1, 2]);
+    expect(letters[0]).toMatchObject({ sequenceNumber: withBad, subSequenceNumber: 1, partitionKey: 'bad', data: notJson.data });
+    expect(letters[1]).toMatchObject({ sequenceNumber: broken, partitionKey: 'k', data: malformed });
+    expect(letters[1]?.subSequenceNumber).toBeUndefined();
+  });
+
+  it('without dead letters, an undeserializable user record fails the job naming it and its aggregate', async () => {
+    const stream = await createTestStream(kinesis.client, 'aggregated-poison', 1);
+    const [position] = await put(stream, [{ PartitionKey: 'k', Data: aggregate([userRecordOf({ key: 'k', seq: 0 }), { partitionKey: 'k', data: new TextEncoder().encode('nope') }]) }]);
+    const env = StreamEnvironment.create({ logger: silentLogger });
+    env.fromSource(new KinesisSource<Event>({ stream, client: kinesis.client, startPosition: 'TRIM_HORIZON' }), WatermarkStrategy.noWatermarks(), 'kinesis').sinkTo(() => {});
+    const error = await env.execute('poison').done.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const cause = (error as Error).cause;
+    expect(cause).toBeInstanceOf(KinesisError);
+    expect((cause as Error).message).toContain(`user record 1 of aggregated record ${position} of shard shardId-000000000000 (stream ${stream})`);
   });
 });
