@@ -146,13 +146,18 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
   /** True when the cleanup timer is the built-in trigger's own timer (no allowed lateness). */
   private readonly cleanupIsTriggerTimer: boolean;
   /**
-   * The window whose event-time namespace timer was registered last
-   * (consecutive records mostly share it). Event time only: once its end
-   * timer fired, the watermark has passed the end and the window's records
-   * register nothing here; in processing time a record may still reach the
-   * window in the millisecond its timer fired.
+   * The assigner's window array whose windows all had their event-time
+   * namespace timers registered (consecutive records mostly share the
+   * array, which the time-window assigners reuse). Registering every window
+   * of the array at its first new (key, window) — rather than only that
+   * window — keeps sliding windows from registering about once per record:
+   * a key's first records alternate between its newest and older windows.
+   * A window no record reaches fires over no keys. Event time only: once a
+   * window's end timer fired, the watermark has passed the end and its
+   * records register nothing here; in processing time a record may still
+   * reach the window in the millisecond its timer fired.
    */
-  private lastEndTimerWindow: W | undefined = undefined;
+  private lastEndTimerWindows: readonly W[] | undefined = undefined;
   /**
    * Under the built-in event-time trigger: the end up to which a window may
    * hold a key's contents without that key's trigger timer. Records added
@@ -398,7 +403,7 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
       // the built-in trigger's timers, for all the window's keys, come with its first record (up to the
       // horizon a restored key may have fired already, and late records fire at once: through the trigger)
       if (this.builtInTrigger && (!eventTime || (end > watermark && end > this.triggerTimerHorizon))) {
-        if (first) this.registerEndTimersForAllKeys(window, end);
+        if (first) this.registerEndTimersForAllKeys(window, end, windows, watermark);
         continue;
       }
       this.triggerOnElement(value, timestamp, window, window);
@@ -472,15 +477,20 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
    * timer of its own fires once). Late records within the allowed lateness
    * fire at once and register their key's cleanup timer through the trigger.
    */
-  private registerEndTimersForAllKeys(window: W, end: number): void {
+  private registerEndTimersForAllKeys(window: W, end: number, windows: readonly W[], watermark: number): void {
     if (!this.eventTime) {
       this.timers.registerProcessingTimeTimerForAllKeys(window, end, this.contents);
       return;
     }
-    if (window === this.lastEndTimerWindow) return;
-    this.lastEndTimerWindow = window;
-    this.timers.registerEventTimeTimerForAllKeys(window, end, this.contents);
-    if (this.allowedLateness > 0) this.timers.registerEventTimeTimerForAllKeys(window, end + this.allowedLateness, this.contents);
+    if (windows === this.lastEndTimerWindows) return;
+    this.lastEndTimerWindows = windows;
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i]!;
+      const wEnd = w.maxTimestamp();
+      if (wEnd <= watermark || wEnd <= this.triggerTimerHorizon) continue; // (such windows' records go through the trigger)
+      this.timers.registerEventTimeTimerForAllKeys(w, wEnd, this.contents);
+      if (this.allowedLateness > 0) this.timers.registerEventTimeTimerForAllKeys(w, wEnd + this.allowedLateness, this.contents);
+    }
   }
 
   private triggerOnElement(value: IN, timestamp: number, window: W, stateWindow: W): void {
