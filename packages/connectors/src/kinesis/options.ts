@@ -143,6 +143,10 @@ export interface KinesisSinkOptions<T> extends KinesisClientOptions, AsyncSinkTu
    * Producer Library does: a shard takes 1,000 records/s but 1 MiB/s, so
    * small records at high rates need it. Consumers must deaggregate (the
    * KinesisSource, the KCL and Lambda's Kinesis handlers here do). Default false.
+   * Gotcha: as with the KPL, the shard map is listed again only once a
+   * request shows it stale, so right after a split or merge one request's
+   * records may land on the shard covering their aggregate's hash key
+   * rather than each on its key's new shard.
    */
   readonly aggregate?: boolean;
 }
