@@ -17,6 +17,9 @@
  *   session's newest answer is already in the output. The event is still
  *   merged into the session (it may add history or a customer number).
  *
+ * KPL-aggregated records need nothing here: a delivery stream reading a
+ * Kinesis stream de-aggregates them before the transformation Lambda.
+ *
  * ```ts
  * // handler: index.firehoseTransformationHandler, with MODEL_BUCKET… set
  * export { firehoseTransformationHandler } from '@tributary/pipelines/recommender-lambda';
