@@ -120,12 +120,14 @@ async function deadLetters(
 }
 
 /**
- * A record's data: the user records of a KPL-aggregated record (Lambda
- * hands those over whole) with their index, else the record's own base64 data.
+ * A record's data, decoded from base64 once: the user records of a
+ * KPL-aggregated record (Lambda hands those over whole) with their index,
+ * else the record's own bytes.
  */
-function userRecordsOf(record: KinesisStreamRecord): Array<{ readonly data: string | Uint8Array; readonly sub: number | undefined }> {
-  const users = deaggregate(Buffer.from(record.kinesis.data, 'base64'));
-  return users === undefined ? [{ data: record.kinesis.data, sub: undefined }] : users.map((u, sub) => ({ data: u.data, sub }));
+function userRecordsOf(record: KinesisStreamRecord): Array<{ readonly data: Uint8Array; readonly sub: number | undefined }> {
+  const bytes = Buffer.from(record.kinesis.data, 'base64');
+  const users = deaggregate(bytes);
+  return users === undefined ? [{ data: bytes, sub: undefined }] : users.map((u, sub) => ({ data: u.data, sub }));
 }
 
 /** Where a record (user record `sub` of an aggregated one) came from, for its dead letter: the stream name from the ARN, the shard from the event id. */
