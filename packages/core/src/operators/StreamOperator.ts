@@ -101,6 +101,12 @@ export interface StreamOperator<OUT = unknown> {
   /** All inputs ended; the final watermark has been processed. May return a promise the job awaits. */
   finish?(): void | Promise<void>;
   /**
+   * Called when a checkpoint barrier reaches the operator, before its keyed
+   * state is snapshotted: the moment to write into keyed state what the
+   * operator keeps aside between records (as Flink's method of this name).
+   */
+  prepareSnapshotPreBarrier?(checkpointId: number): void;
+  /**
    * Returns this operator's non-keyed state for a checkpoint (keyed state and
    * timers are snapshotted by the runtime). Called when the checkpoint barrier
    * reaches the operator, after every record before it; the result is copied

@@ -209,6 +209,7 @@ export class OperatorInstance {
   snapshot(checkpointId: number, withKeyedState = true): Promise<SubtaskState> {
     const failed = (error: unknown): Promise<never> => Promise.reject(this.wrap(error, undefined, `checkpoint ${checkpointId}`) as Error);
     try {
+      this.operator.prepareSnapshotPreBarrier?.(checkpointId);
       const keyed = this.backend === undefined || !withKeyedState ? undefined : this.backend.beginSnapshot();
       const timers = this.timers === undefined || !withKeyedState ? undefined : encodeState(this.timers.snapshot());
       const result = this.operator.snapshotState?.(checkpointId);

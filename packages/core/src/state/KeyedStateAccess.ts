@@ -27,6 +27,12 @@ export interface Namespaced<N = unknown> {
   keysIn(namespace: N): Iterable<Key>;
   /** The number of keys `keysIn` lists. */
   countIn(namespace: N): number;
+  /**
+   * Call before changing in place a value read earlier from the current
+   * key's entry in `namespace` (a mutable accumulator, say): a snapshot in
+   * progress copies the entry first. Costs a field check otherwise.
+   */
+  touchEntry(namespace: N): void;
 }
 
 /**

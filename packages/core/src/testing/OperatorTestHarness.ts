@@ -312,10 +312,12 @@ export class OperatorTestHarness<OUT = unknown, IN = unknown> {
   }
 
   /**
-   * A deep copy of keyed state, timers and `operator.snapshotState(checkpointId)`,
-   * to restore into a new harness (`OperatorTestHarness.restored`).
+   * A deep copy of keyed state, timers and `operator.snapshotState(checkpointId)`
+   * (after `operator.prepareSnapshotPreBarrier(checkpointId)`), to restore
+   * into a new harness (`OperatorTestHarness.restored`).
    */
   snapshot(checkpointId = 1): HarnessSnapshot {
+    this.operator.prepareSnapshotPreBarrier?.(checkpointId);
     return structuredClone({
       keyed: this.keyed?.snapshot(),
       timers: this.timers?.snapshot(),

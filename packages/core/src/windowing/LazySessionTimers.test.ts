@@ -3,7 +3,9 @@
 // operator does not recognise (eager timers, every record through the
 // trigger) must emit the same firings and late records, and leave no state
 // or timer behind, for random out-of-order input with allowed lateness,
-// checkpoints and restores — including a restore of an eager snapshot.
+// checkpoints and restores — including a restore of an eager snapshot —
+// with accumulators replaced or changed in place (the lazy path keeps a
+// session's accumulator on its set between records).
 import { describe, expect } from 'vitest';
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
@@ -18,18 +20,30 @@ import type { TimeWindow } from './windows.js';
 /** EventTimeTrigger's behaviour in an object the operator does not recognise: the eager path. */
 const eagerTrigger = unrecognised(EventTimeTrigger.create());
 
-const sumCount: AggregateFunction<Rec, { sum: number; n: number }, { sum: number; n: number }> = {
-  createAccumulator: () => ({ sum: 0, n: 0 }),
-  add: (r, acc) => ({ sum: acc.sum + r[1], n: acc.n + 1 }),
-  getResult: (acc) => acc,
-  merge: (a, b) => ({ sum: a.sum + b.sum, n: a.n + b.n }),
-};
+type SumCount = { sum: number; n: number };
+
+/** Sum and count, with a new accumulator per record, or (`mutable`) the same one changed in place. */
+function sumCount(mutable: boolean): AggregateFunction<Rec, SumCount, SumCount> {
+  return {
+    createAccumulator: () => ({ sum: 0, n: 0 }),
+    add: mutable
+      ? (r, acc) => {
+          acc.sum += r[1];
+          acc.n++;
+          return acc;
+        }
+      : (r, acc) => ({ sum: acc.sum + r[1], n: acc.n + 1 }),
+    getResult: (acc) => ({ ...acc }),
+    merge: (a, b) => ({ sum: a.sum + b.sum, n: a.n + b.n }),
+  };
+}
 
 interface Params {
   readonly gap: number;
   readonly dynamic: boolean;
   readonly lateness: number;
   readonly evictor: boolean;
+  readonly mutable: boolean;
 }
 
 function operator(p: Params, lazy: boolean): WindowOperator<string, Rec, string, TimeWindow> {
@@ -41,7 +55,7 @@ function operator(p: Params, lazy: boolean): WindowOperator<string, Rec, string,
     ...(lazy ? {} : { trigger: eagerTrigger }),
     ...(p.evictor ? { evictor: CountEvictor.of(1_000) } : {}),
   };
-  return WindowOperator.aggregate(settings, sumCount, (key, w, acc) => `${key} [${w.start}, ${w.end}) ${acc.sum}/${acc.n}`);
+  return WindowOperator.aggregate(settings, sumCount(p.mutable), (key, w, acc) => `${key} [${w.start}, ${w.end}) ${acc.sum}/${acc.n}`);
 }
 
 const paramsArb: fc.Arbitrary<Params> = fc.record({
@@ -49,6 +63,7 @@ const paramsArb: fc.Arbitrary<Params> = fc.record({
   dynamic: fc.boolean(),
   lateness: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 40 })),
   evictor: fc.boolean(),
+  mutable: fc.boolean(),
 });
 
 const sorted = (xs: readonly string[]): string[] => [...xs].sort();

@@ -11,7 +11,10 @@
  * them a new window is merged by one scan, without asking the assigner: the
  * in-flight windows never intersect each other, so the new window merges
  * with exactly the ones it intersects — nearly always none or one (a record
- * that starts a session, or extends the key's session).
+ * that starts a session, or extends the key's session). A record that falls
+ * into or extends the key's only session (the commonest case by far) only
+ * moves two numbers on the set (`extendSole`); the mapping is brought up to
+ * date (`settle`) before anything else reads it.
  */
 import { TributaryError } from '../errors.js';
 import type { AdoptingList } from '../state/KeyedStateAccess.js';
@@ -87,6 +90,25 @@ export class MergingWindowSet<W extends Window> {
   private readonly byIntersection: boolean;
   /** The windows read from state when the set was built (restored, or rebuilt after an error). */
   private readonly loaded: ReadonlySet<W> | undefined;
+  /**
+   * True while the set holds exactly one window, added since it was built,
+   * and `soleStart`, `soleEnd` and `soleStateWindow` describe it (see
+   * `extendSole`). Any change of the mapping makes it false.
+   */
+  private soleKnown = false;
+  private soleStart = 0;
+  /** The sole window's end: beyond the end of the window in the mapping while `unsettled`. */
+  private soleEnd = 0;
+  private soleStateWindow: W | undefined = undefined;
+  /** True when `extendSole` moved the sole window's bounds and the mapping does not show it yet (`settle`). */
+  private unsettled = false;
+  /**
+   * What the window operator keeps of the sole window's contents between
+   * records (its folded value), so a record extending the session reaches
+   * its accumulator without a state lookup. Forgotten whenever the mapping
+   * changes; the operator keeps it equal to the contents state otherwise.
+   */
+  soleContents: unknown = undefined;
 
   constructor(
     private readonly assigner: MergingWindowAssigner<any, W>,
@@ -109,6 +131,7 @@ export class MergingWindowSet<W extends Window> {
 
   /** The state window of an in-flight window, or undefined when it is not in flight. */
   getStateWindow(window: W): W | undefined {
+    this.settle();
     const i = this.indexOf(window);
     return i < 0 ? undefined : this.mapping[i]![1];
   }
@@ -119,6 +142,7 @@ export class MergingWindowSet<W extends Window> {
    * windows never overlap, so there is at most one.
    */
   getCovering(window: W): WindowMapping<W> | undefined {
+    this.settle();
     const inner = window as unknown as TimeWindow;
     const mapping = this.mapping;
     for (let i = 0; i < mapping.length; i++) {
@@ -131,10 +155,11 @@ export class MergingWindowSet<W extends Window> {
 
   /** Removes a window that was cleaned up (or turned out late). */
   retireWindow(window: W): void {
+    this.settle();
     if (this.take(window) === undefined) {
       throw new TributaryError('WINDOW_NOT_IN_FLIGHT', `Window ${String(window)} is not in the in-flight window set`);
     }
-    this.changed = true;
+    this.mappingChanged();
   }
 
   /** The number of windows in flight. */
@@ -149,6 +174,7 @@ export class MergingWindowSet<W extends Window> {
 
   /** The in-flight windows. */
   windows(): W[] {
+    this.settle();
     const result: W[] = [];
     for (const entry of this.mapping) result.push(entry[0]);
     return result;
@@ -161,12 +187,13 @@ export class MergingWindowSet<W extends Window> {
    * an existing one, which is then returned).
    */
   addWindow(newWindow: W, merger: WindowMerger<W>): W {
+    this.settle();
     if (this.byIntersection) {
       const { start, end } = newWindow as unknown as TimeWindow;
       const i = this.onlyIntersecting(start, end);
       if (i === -1) {
         this.mapping.push([newWindow, newWindow]);
-        this.changed = true;
+        this.mappingChanged();
         return newWindow;
       }
       if (i !== SEVERAL) return this.addToOne(start, end, i, merger)[0];
@@ -201,7 +228,7 @@ export class MergingWindowSet<W extends Window> {
         if (entry !== undefined && !entry[1].equals(stateWindowResult)) mergedStateWindows.push(entry[1]);
       }
       this.put(mergeResult, stateWindowResult);
-      this.changed = true;
+      this.mappingChanged();
       // the new window fell inside one in-flight window: nothing changed for that window
       const unchanged = mergedWindows.length === 1 && mergedWindows[0]!.equals(mergeResult);
       if (!unchanged) merger.mergeWindows(mergeResult, mergedWindows, stateWindowResult, mergedStateWindows);
@@ -209,7 +236,7 @@ export class MergingWindowSet<W extends Window> {
 
     if (!mergedNewWindow) {
       this.put(newWindow, newWindow);
-      this.changed = true;
+      this.mappingChanged();
     }
     return resultWindow;
   }
@@ -220,6 +247,7 @@ export class MergingWindowSet<W extends Window> {
    * one: returns the entry [window the new one ended up in, its state window].
    */
   addTimeWindow(start: number, end: number, merger: WindowMerger<W>): WindowMapping<W> {
+    this.settle();
     const i = this.onlyIntersecting(start, end);
     if (i === SEVERAL) {
       const actual = this.addWindow(new TimeWindow(start, end) as unknown as W, merger);
@@ -240,7 +268,7 @@ export class MergingWindowSet<W extends Window> {
       const window = new TimeWindow(start, end) as unknown as W;
       const entry: WindowMapping<W> = [window, window];
       mapping.push(entry);
-      this.changed = true;
+      this.mappingChanged();
       return entry;
     }
     const entry = mapping[index]!;
@@ -249,38 +277,88 @@ export class MergingWindowSet<W extends Window> {
     const result = new TimeWindow(Math.min(inFlight.start, start), Math.max(inFlight.end, end)) as unknown as W;
     const merged: WindowMapping<W> = [result, entry[1]];
     mapping[index] = merged;
-    this.changed = true;
+    this.mappingChanged();
     merger.mergeWindows(result, [entry[0]], entry[1], NO_WINDOWS);
     return merged;
   }
 
   /**
-   * The common case of a record that extends its key's session: when the
-   * set holds one window, added since it was built, that `[start, end)`
-   * intersects and whose max timestamp is after `watermark` (not fired),
-   * adds `[start, end)` to it — the merged window keeps its state window,
-   * no merger is told (nothing else changes) — and returns the entry; else
-   * undefined, and nothing changed. Once persisted, the entry is changed in
-   * place (the state is told first: `touchAdopted`), so nothing is left to
-   * persist. Gotcha: the state handle must point at the key's set (as for `persist`).
+   * The common case of a record whose time window `[start, end)` (of a
+   * built-in session assigner) falls into or extends its key's session:
+   * when the set holds one window, added since the set was built, that
+   * `[start, end)` intersects and whose max timestamp is after `watermark`
+   * (not fired), the window grows to cover `[start, end)` — keeping its state
+   * window; no merger is told, nothing else changes — and true is returned;
+   * else false, and nothing changed. The mapping learns the new bounds only
+   * when something reads the set (`settle`), so a run of such records costs
+   * two numbers on the set, not a window each. Gotcha: before keyed state is
+   * read behind the set's back (a snapshot), `settle` it.
    */
-  extendOnly(start: number, end: number, watermark: number): WindowMapping<W> | undefined {
-    const mapping = this.mapping;
-    if (mapping.length !== 1 || this.loaded !== undefined) return undefined;
-    const entry = mapping[0]!;
-    const w = entry[0] as unknown as TimeWindow;
-    if (w.start > end || w.end < start || w.end - 1 <= watermark) return undefined;
-    if (w.start <= start && end <= w.end) return entry;
-    const merged = new TimeWindow(Math.min(w.start, start), Math.max(w.end, end)) as unknown as W;
+  extendSole(start: number, end: number, watermark: number): boolean {
+    if (!this.soleKnown && !this.learnSole()) return false;
+    const soleStart = this.soleStart;
+    const soleEnd = this.soleEnd;
+    if (soleStart > end || soleEnd < start || soleEnd - 1 <= watermark) return false; // (touching windows intersect)
+    if (start < soleStart) {
+      this.soleStart = start;
+      this.unsettled = true;
+    }
+    if (end > soleEnd) {
+      this.soleEnd = end;
+      this.unsettled = true;
+    }
+    return true;
+  }
+
+  /** The state window of the sole window `extendSole` last reported (call only after it returned true). */
+  get soleWindowState(): W {
+    return this.soleStateWindow!;
+  }
+
+  /** True when `extendSole` grew the sole window and the mapping does not show it yet. */
+  get isUnsettled(): boolean {
+    return this.unsettled;
+  }
+
+  /**
+   * Writes the sole window's bounds grown by `extendSole` into the mapping
+   * (and, once persisted, into the state entry in place, telling the state
+   * first: `touchAdopted`). Every other method calls it first. Gotcha: the
+   * state handle must point at the key's set (as for `persist`).
+   */
+  settle(): void {
+    if (!this.unsettled) return;
+    this.unsettled = false;
+    const entry = this.mapping[0]!;
+    const grown = new TimeWindow(this.soleStart, this.soleEnd) as unknown as W;
     if (this.adopted && !this.changed) {
       this.state.touchAdopted();
-      (entry as [W, W])[0] = merged; // (the persisted entry is this array)
-      return entry;
+      (entry as [W, W])[0] = grown; // (the persisted entry is this array)
+      return;
     }
-    const replaced: WindowMapping<W> = [merged, entry[1]];
-    mapping[0] = replaced;
+    this.mapping[0] = [grown, entry[1]];
     this.changed = true;
-    return replaced;
+  }
+
+  /** Reads the sole window's bounds (`soleKnown`), when the set holds one window added since it was built. */
+  private learnSole(): boolean {
+    const mapping = this.mapping;
+    if (!this.byIntersection || mapping.length !== 1 || this.loaded !== undefined) return false;
+    const entry = mapping[0]!;
+    const window = entry[0] as unknown as TimeWindow;
+    this.soleStart = window.start;
+    this.soleEnd = window.end;
+    this.soleStateWindow = entry[1];
+    this.soleKnown = true;
+    return true;
+  }
+
+  /** After any change of the mapping: it must be persisted, and what was known of a sole window is gone. */
+  private mappingChanged(): void {
+    this.changed = true;
+    this.soleKnown = false;
+    this.soleStateWindow = undefined;
+    this.soleContents = undefined;
   }
 
   /** The index of the only in-flight window `[start, end)` intersects; -1 for none, `SEVERAL` for more than one. */
@@ -303,6 +381,7 @@ export class MergingWindowSet<W extends Window> {
    * (once adopted, the state is only told of the change: `touchAdopted`).
    */
   persist(): void {
+    this.settle();
     if (!this.changed) return;
     const mapping = this.mapping;
     if (mapping.length === 0) {

@@ -60,26 +60,67 @@ describe('MergingWindowSets', () => {
     expect(rebuilt.windows().map(String)).toEqual(['TimeWindow[0, 10)']);
   });
 
-  it('extends a key\'s one session in place once persisted, after telling a snapshot in progress (which keeps the session as at its start)', () => {
+  /** The merging-window-set state entries in a snapshot: key → windows. */
+  function persistedWindows(backend: HeapKeyedStateBackend): Record<string, string[]> {
+    const entries = Object.values(backend.snapshot().keyGroups).flatMap((group) => group[MERGING_WINDOW_SET_STATE] ?? []);
+    return Object.fromEntries(entries.map(([, key, value]) => [key, (value as TimeWindow[][]).map(([w]) => String(w))]));
+  }
+
+  it('grows a key\'s sole session without writing it, and settles the growth into state when the set is read, before snapshots and before discarding', () => {
     const { backend, sets } = setup();
     backend.setCurrentKey('a');
     const a = sets.current();
-    expect(sets.extendOnly(a, 0, 10, Number.NEGATIVE_INFINITY)).toBeUndefined(); // no session yet
+    expect(a.extendSole(0, 10, Number.NEGATIVE_INFINITY)).toBe(false); // no session yet
+    a.addWindow(new TimeWindow(0, 10), noMerge);
+    sets.persist(a);
+    expect(a.extendSole(5, 15, Number.NEGATIVE_INFINITY)).toBe(true);
+    expect(a.extendSole(-3, 7, Number.NEGATIVE_INFINITY)).toBe(true);
+    expect(String(a.soleWindowState)).toBe('TimeWindow[0, 10)');
+    expect(persistedWindows(backend)).toEqual({ a: ['TimeWindow[0, 10)'] }); // not written yet
+    backend.setCurrentKey('b');
+    sets.settleAll();
+    expect(backend.getCurrentKey()).toBe('b'); // the current key is left as it was
+    expect(persistedWindows(backend)).toEqual({ a: ['TimeWindow[-3, 15)'] });
+    // reading the set settles it first
+    backend.setCurrentKey('a');
+    expect(a.extendSole(14, 24, Number.NEGATIVE_INFINITY)).toBe(true);
+    expect(a.windows().map(String)).toEqual(['TimeWindow[-3, 24)']);
+    expect(persistedWindows(backend)).toEqual({ a: ['TimeWindow[-3, 24)'] });
+    // a growth not settled yet survives discard (it is not a half-made change)
+    expect(a.extendSole(20, 30, Number.NEGATIVE_INFINITY)).toBe(true);
+    sets.discard();
+    expect(sets.current().windows().map(String)).toEqual(['TimeWindow[-3, 30)']);
+  });
+
+  it('does not grow a session that has fired, one it does not reach, several sessions, or sessions read from state', () => {
+    const { backend, sets } = setup();
+    backend.setCurrentKey('a');
+    const a = sets.current();
+    a.addWindow(new TimeWindow(0, 10), noMerge);
+    sets.persist(a);
+    expect(a.extendSole(12, 22, 9)).toBe(false); // its max timestamp 9 is not after the watermark
+    expect(a.extendSole(11, 21, Number.NEGATIVE_INFINITY)).toBe(false); // does not touch [0, 10)
+    expect(a.extendSole(10, 20, Number.NEGATIVE_INFINITY)).toBe(true); // touches: merges
+    a.addWindow(new TimeWindow(40, 50), noMerge);
+    sets.persist(a);
+    expect(a.extendSole(45, 55, Number.NEGATIVE_INFINITY)).toBe(false); // two sessions in flight
+    sets.discard();
+    expect(sets.current().extendSole(45, 55, Number.NEGATIVE_INFINITY)).toBe(false); // rebuilt from state: loaded
+  });
+
+  it('settles a grown session in place once persisted, after telling a snapshot in progress (which keeps the session as at its start)', () => {
+    const { backend, sets } = setup();
+    backend.setCurrentKey('a');
+    const a = sets.current();
     a.addWindow(new TimeWindow(0, 10), noMerge);
     sets.persist(a);
     const atBarrier = encodeState(backend.snapshot());
     const pass = backend.beginSnapshot();
-    const extended = sets.extendOnly(a, 5, 15, Number.NEGATIVE_INFINITY)!;
-    expect(String(extended[0])).toBe('TimeWindow[0, 15)');
-    expect(String(extended[1])).toBe('TimeWindow[0, 10)');
-    sets.persist(a); // nothing left to write
+    expect(a.extendSole(5, 15, Number.NEGATIVE_INFINITY)).toBe(true);
+    sets.persist(a); // settles: the entry is changed in place
+    expect(a.windows().map(String)).toEqual(['TimeWindow[0, 15)']);
     pass.finishNow();
     expect(pass.text()).toBe(atBarrier);
-    // the change itself is in state
-    const entries = Object.values(backend.snapshot().keyGroups).flatMap((group) => group[MERGING_WINDOW_SET_STATE] ?? []);
-    expect(entries.map(([, , value]) => (value as TimeWindow[][]).map(([w]) => String(w)))).toEqual([['TimeWindow[0, 15)']]);
-    // a session that has fired (its end is not after the watermark) is not extended here
-    expect(sets.extendOnly(a, 12, 22, 14)).toBeUndefined();
+    expect(persistedWindows(backend)).toEqual({ a: ['TimeWindow[0, 15)'] });
   });
 });
-

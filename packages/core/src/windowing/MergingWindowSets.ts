@@ -11,7 +11,9 @@
  * follows the keys with windows in flight. After an error every cached set
  * is dropped (`discard`) and rebuilt from state on next use, so changes that
  * were never persisted are forgotten, as when the set was rebuilt for every
- * call.
+ * call. The one change a set makes without persisting it — a session grown
+ * by `extendSole` — is settled into state before a snapshot (`settleAll`)
+ * and before the sets are dropped.
  */
 import type { Key } from '../api/functions.js';
 import { ListStateDescriptor } from '../state/descriptors.js';
@@ -34,22 +36,16 @@ export class MergingWindowSets<W extends Window> {
     this.state = keyed.getListState<WindowMapping<W>, unknown>(new ListStateDescriptor<WindowMapping<W>>(MERGING_WINDOW_SET_STATE), namespaceKeyOf);
   }
 
-  /** The current key's set, built from state on first use. */
+  /** The current key's set, built from state on first use; the state handle points at it. */
   current(): MergingWindowSet<W> {
     const key = this.keyed.getCurrentKey();
+    this.state.setCurrentNamespace(VOID_NAMESPACE);
     let set = this.sets.get(key);
     if (set === undefined) {
-      this.state.setCurrentNamespace(VOID_NAMESPACE);
       set = new MergingWindowSet<W>(this.assigner, this.state);
       this.sets.set(key, set);
     }
     return set;
-  }
-
-  /** `set.extendOnly` for the current key's set (see there), with the state pointed at the set. */
-  extendOnly(set: MergingWindowSet<W>, start: number, end: number, watermark: number): WindowMapping<W> | undefined {
-    this.state.setCurrentNamespace(VOID_NAMESPACE);
-    return set.extendOnly(start, end, watermark);
   }
 
   /** Writes the current key's set to state if it changed; an empty set leaves the cache. */
@@ -60,8 +56,26 @@ export class MergingWindowSets<W extends Window> {
     if (set.isEmpty()) this.sets.delete(this.keyed.getCurrentKey());
   }
 
-  /** Forgets the cached sets (after an error): they are rebuilt from state on next use. */
+  /**
+   * Writes every session grown by `extendSole` into keyed state (`settle`):
+   * before a snapshot reads the state. Leaves the current key as it was.
+   */
+  settleAll(): void {
+    const keyed = this.keyed;
+    let previous: Key | undefined;
+    for (const [key, set] of this.sets) {
+      if (!set.isUnsettled) continue;
+      previous ??= keyed.getCurrentKey(); // (set: sets are made for a current key)
+      keyed.setCurrentKey(key);
+      this.state.setCurrentNamespace(VOID_NAMESPACE);
+      set.settle();
+    }
+    if (previous !== undefined) keyed.setCurrentKey(previous);
+  }
+
+  /** Forgets the cached sets (after an error): they are rebuilt from state on next use; grown sessions are settled first. */
   discard(): void {
+    this.settleAll();
     this.sets.clear();
   }
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AggregateFunction } from '../api/functions.js';
 import { OutputTag } from '../api/OutputTag.js';
 import { TributaryError, UserFunctionError } from '../errors.js';
+import { decodeState, encodeState } from '../checkpoint/serialization.js';
 import { ValueStateDescriptor } from '../state/descriptors.js';
 import { OperatorTestHarness, type HarnessSnapshot } from '../testing/OperatorTestHarness.js';
 import { TestClock } from '../testing/TestClock.js';
@@ -283,6 +284,34 @@ describe('WindowOperator: session windows', () => {
     h.processWatermark(7999);
     expect(out(h)).toEqual([[['a', 111], 7999]]);
     expect(h.keyed!.numEntries()).toBe(0);
+  });
+
+  it('a checkpoint taken while a session grows holds the session as at the barrier (accumulator changed in place, bounds settled)', async () => {
+    const inPlace: AggregateFunction<Rec, { sum: number; n: number }, string> = {
+      createAccumulator: () => ({ sum: 0, n: 0 }),
+      add: (r, acc) => {
+        acc.sum += r[1];
+        acc.n++;
+        return acc;
+      },
+      getResult: (acc) => `${acc.sum}/${acc.n}`,
+      merge: (a, b) => ({ sum: a.sum + b.sum, n: a.n + b.n }),
+    };
+    const op = (): WindowOperator<string, Rec, string, TimeWindow> =>
+      WindowOperator.aggregate<string, Rec, any, string, TimeWindow>({ assigner: EventTimeSessionWindows.withGap(10) }, inPlace);
+    const h = open(op());
+    for (let t = 0; t < 5; t++) h.processElement(['a', 1], t); // one session, grown record by record
+    const barrier = h.snapshot(); // (settles the session first, as a checkpoint does)
+    const atBarrier = encodeState(h.keyed!.snapshot());
+    const pass = h.keyed!.beginSnapshot(); // copies entries as records after the barrier are about to change them
+    for (let t = 5; t < 8; t++) h.processElement(['a', 10], t);
+    const taken = await pass.complete(1);
+    expect(taken).toBe(atBarrier);
+    const r = restore(op(), { ...barrier, keyed: decodeState(taken) as HarnessSnapshot['keyed'] });
+    r.processWatermark(MAX_WATERMARK);
+    expect(out(r)).toEqual([['5/5', 13]]); // [0, 14): the five records before the barrier
+    h.processWatermark(MAX_WATERMARK);
+    expect(out(h)).toEqual([['35/8', 16]]);
   });
 
   it('merges aggregate accumulators of sessions', () => {

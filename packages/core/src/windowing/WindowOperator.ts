@@ -9,7 +9,8 @@
  * state and cached in memory (see `MergingWindowSets`); event-time sessions
  * under the default trigger skip the trigger and keep their timers lazily
  * (see `LazySessionTimers`); a record that extends its key's one session
- * (the common case) changes only that session (`MergingWindowSet.extendOnly`).
+ * (the common case) changes only two numbers on the key's set, and reaches
+ * folded contents kept there (`MergingWindowSet.extendSole`, `soleContents`).
  * Under the default `EventTimeTrigger`, tumbling and sliding windows skip
  * the trigger on timers and for a (key, window)'s records after its first
  * while its end is ahead; the watermark a restored state may lack trigger
@@ -359,6 +360,11 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     }
   }
 
+  /** Settles sessions grown since they were last written (`MergingWindowSets.settleAll`): the snapshot then holds them. */
+  prepareSnapshotPreBarrier(): void {
+    this.mergingSets?.settleAll();
+  }
+
   /** Under the built-in event-time trigger, records the trigger timer horizon (see `triggerTimerHorizon`). */
   snapshotState(): WindowOperatorState | undefined {
     if (!this.builtInTrigger || !this.eventTime) return undefined;
@@ -441,12 +447,9 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     const sets = this.mergingSets!;
     const set = sets.current();
     // a record extending (or inside) its key's one session, in flight since this run built the set and not fired yet:
-    // the session's pending timer covers it, and its contents stay where they are
-    const extended = sets.extendOnly(set, start, end, this.timers.currentWatermark());
-    if (extended !== undefined) {
-      this.contents.setNamespace(extended[1]);
-      this.contents.add(value, timestamp);
-      sets.persist(set);
+    // the session's pending timer covers it, and its contents stay where they are (the set settles the new bounds later)
+    if (set.extendSole(start, end, this.timers.currentWatermark())) {
+      this.addToSoleSession(set, value, timestamp);
       return false;
     }
     const inFlight = set.size;
@@ -466,6 +469,24 @@ export class WindowOperator<K extends Key, IN, OUT, W extends Window> implements
     }
     sets.persist(set);
     return late;
+  }
+
+  /**
+   * Adds a record to the contents of its key's sole session: folded contents
+   * are kept on the set between records (`soleContents`), so only the
+   * session's first record after a change of the set looks them up.
+   */
+  private addToSoleSession(set: MergingWindowSet<W>, value: IN, timestamp: number): void {
+    const contents = this.contents;
+    const stateWindow = set.soleWindowState;
+    const held = set.soleContents;
+    if (held !== undefined && contents.addToHeld !== undefined) {
+      set.soleContents = contents.addToHeld(held, value, stateWindow);
+      return;
+    }
+    contents.setNamespace(stateWindow);
+    contents.add(value, timestamp);
+    if (contents.held !== undefined) set.soleContents = contents.held();
   }
 
   /**

@@ -275,6 +275,18 @@ export interface WindowContents<IN> extends KeySource<Window> {
   mergeNamespaces(target: Window, sources: readonly Window[]): void;
   /** Replaces the elements (evicting contents only). */
   replace?(elements: Iterable<unknown>): void;
+  /**
+   * Folded contents only: the current key's folded value in the current
+   * window, as stored (an accumulator, not its result), for `addToHeld`.
+   */
+  held?(): unknown;
+  /**
+   * Folded contents only: adds a record to `held`, the current key's folded
+   * value in `window` as `held()` returned it earlier (nothing else changed
+   * the window's contents since), and returns the new folded value: no
+   * state lookup unless the fold returns a new object.
+   */
+  addToHeld?(held: unknown, value: IN, window: Window): unknown;
 }
 
 /** Creates a window's contents holder when the operator opens. */
@@ -323,6 +335,33 @@ abstract class ContentsBase<IN, S extends State & Namespaced<unknown>> implement
  */
 abstract class FoldingContents<T, ACC> extends ContentsBase<T, ValueState<ACC> & Namespaced<unknown>> {
   protected abstract combine(a: ACC, b: ACC): ACC;
+  /** Folds one record into a folded value (may change `acc` in place). */
+  protected abstract fold(acc: ACC, value: T): ACC;
+
+  add(value: T): boolean {
+    const state = this.state;
+    const acc = state.value();
+    const next = acc === undefined ? this.first(value) : this.fold(acc, value);
+    if (next !== acc) state.update(next);
+    return acc === undefined;
+  }
+
+  /** The folded value of a window's first record. */
+  protected abstract first(value: T): ACC;
+
+  held(): unknown {
+    return this.state.value();
+  }
+
+  addToHeld(held: unknown, value: T, window: Window): unknown {
+    this.state.touchEntry(window); // (a snapshot in progress copies the entry before `fold` may change it in place)
+    const next = this.fold(held as ACC, value);
+    if (next !== held) {
+      this.setNamespace(window);
+      this.state.update(next);
+    }
+    return next;
+  }
 
   mergeNamespaces(target: Window, sources: readonly Window[]): void {
     let merged: ACC | undefined;
@@ -347,12 +386,11 @@ class ReducingContents<T> extends FoldingContents<T, T> {
   ) {
     super(state);
   }
-  add(value: T): boolean {
-    const state = this.state;
-    const acc = state.value();
-    const next = acc === undefined ? value : this.reduce(acc, value);
-    if (next !== acc) state.update(next);
-    return acc === undefined;
+  protected first(value: T): T {
+    return value;
+  }
+  protected fold(acc: T, value: T): T {
+    return this.reduce(acc, value);
   }
   protected combine(a: T, b: T): T {
     return this.reduce(a, b);
@@ -369,13 +407,11 @@ class AggregatingContents<T, ACC, R> extends FoldingContents<T, ACC> {
   ) {
     super(state);
   }
-  add(value: T): boolean {
-    const state = this.state;
-    const acc = state.value();
-    const aggregate = this.aggregate;
-    const next = aggregate.add(value, acc === undefined ? aggregate.createAccumulator() : acc);
-    if (next !== acc) state.update(next);
-    return acc === undefined;
+  protected first(value: T): ACC {
+    return this.aggregate.add(value, this.aggregate.createAccumulator());
+  }
+  protected fold(acc: ACC, value: T): ACC {
+    return this.aggregate.add(value, acc);
   }
   protected combine(a: ACC, b: ACC): ACC {
     return this.aggregate.merge(a, b);

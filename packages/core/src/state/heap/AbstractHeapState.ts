@@ -67,6 +67,14 @@ export abstract class AbstractHeapState<S, N> implements Namespaced<N> {
     return this.table.buckets.get(this.identity(namespace))?.entries.size ?? 0;
   }
 
+  touchEntry(namespace: N): void {
+    const hook = this.table.snapshotHook;
+    if (hook === undefined) return;
+    const key = this.keyContext.currentKey;
+    if (key === undefined) throw noKeySet(this.table.name);
+    hook.touch(this.identity(namespace), key);
+  }
+
   /** Removes the current key's entry in the current namespace. */
   clear(): void {
     const key = this.currentKey();
