@@ -13,6 +13,7 @@
 import { describe, expect } from 'vitest';
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
+import type { AggregateFunction } from '../api/functions.js';
 import { OutputTag } from '../api/OutputTag.js';
 import { ValueStateDescriptor } from '../state/descriptors.js';
 import { SlidingEventTimeWindows } from './assigners/SlidingEventTimeWindows.js';
@@ -55,12 +56,24 @@ const firedKey = (line: string): string => line.split(' ')[0]!;
 /** `late a:3 @5` or `firings a@0 @4` → `a`. */
 const sideKey = (line: string): string => line.split(' ')[1]!.split(/[:@]/)[0]!;
 
+/** Sums values in an accumulator changed in place (as Flink users write aggregates). */
+const inPlaceSum: AggregateFunction<Rec, { sum: number }, number> = {
+  createAccumulator: () => ({ sum: 0 }),
+  add: (r, acc) => {
+    acc.sum += r[1];
+    return acc;
+  },
+  getResult: (acc) => acc.sum,
+  merge: (a, b) => ({ sum: a.sum + b.sum }),
+};
+
 interface Params {
   readonly size: number;
   readonly slides: number;
   readonly lateness: number;
   readonly evictor: boolean;
-  readonly process: boolean;
+  /** How windows are computed: all elements, a reduce returning new values, an aggregate changing its accumulator in place. */
+  readonly fn: 'process' | 'reduce' | 'aggregate';
 }
 
 function operator(p: Params, builtInPath: boolean): WindowOperator<string, Rec, string, TimeWindow> {
@@ -72,7 +85,14 @@ function operator(p: Params, builtInPath: boolean): WindowOperator<string, Rec, 
     ...(builtInPath ? {} : { trigger: genericTrigger }),
     ...(p.evictor ? { evictor: CountEvictor.of(2) } : {}),
   };
-  if (p.process) return WindowOperator.process(settings, sumAndCount);
+  if (p.fn === 'process') return WindowOperator.process(settings, sumAndCount);
+  if (p.fn === 'aggregate') {
+    return WindowOperator.aggregate<string, Rec, { sum: number }, number, string, TimeWindow>(
+      settings,
+      inPlaceSum,
+      (key, w, sum) => `${key} [${w.start}, ${w.end}) ${sum}`,
+    );
+  }
   return WindowOperator.reduce<string, Rec, string, TimeWindow>(
     settings,
     (a, b) => [a[0], a[1] + b[1]],
@@ -85,7 +105,7 @@ const paramsArb: fc.Arbitrary<Params> = fc.record({
   slides: fc.integer({ min: 1, max: 3 }),
   lateness: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 30 })),
   evictor: fc.boolean(),
-  process: fc.boolean(),
+  fn: fc.constantFrom('process' as const, 'reduce' as const, 'aggregate' as const),
 });
 
 describe('built-in event-time trigger timers', () => {
