@@ -12,24 +12,20 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { waitUntil } from '@tributary/core/testing';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { localAwsClientConfig } from '../local/clientConfig.js';
 import { deaggregate, hashKeyOf } from './aggregation.js';
 import { KinesisSink } from './sink.js';
-import { createTestStream, startKinesisTestServer, type KinesisTestServer } from './testing.js';
+import { createTestStream, useKinesisTestServer } from './testing.js';
 
 interface Order {
   readonly id: number;
   readonly customer: string;
 }
 
-let kinesis: KinesisTestServer;
+const kinesis = useKinesisTestServer();
 let client: KinesisClient;
-beforeAll(async () => {
-  kinesis = await startKinesisTestServer();
-  client = kinesis.client;
-}, 30_000);
-afterAll(() => kinesis.stop(), 30_000);
+beforeAll(() => (client = kinesis.client));
 
 const context = { subtaskIndex: 0, parallelism: 1, sinkName: 'orders-out', now: () => Date.now() };
 const orders = (n: number, from = 0): Order[] => Array.from({ length: n }, (_, i) => ({ id: from + i, customer: `c${(from + i) % 13}` }));

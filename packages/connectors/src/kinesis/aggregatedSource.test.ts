@@ -2,23 +2,21 @@ import { ListShardsCommand, PutRecordsCommand, type PutRecordsRequestEntry } fro
 import { createHash } from 'node:crypto';
 import { StreamEnvironment, WatermarkStrategy, silentLogger, type ReaderOutput, type SourceReader } from '@tributary/core';
 import { waitUntil } from '@tributary/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { aggregate, aggregateByShard, KPL_MAGIC, type UserRecord } from './aggregation.js';
 import { kinesisSourceWithDeadLetters } from './deadLetters.js';
 import { KinesisError } from './errors.js';
 import { RECORDS_PER_POLL, type KinesisRecordInfo } from './options.js';
 import { KinesisSource } from './source.js';
 import type { KinesisShardSplit } from './split.js';
-import { createTestStream, startKinesisTestServer, type KinesisTestServer } from './testing.js';
+import { createTestStream, useKinesisTestServer } from './testing.js';
 
 interface Event {
   readonly key: string;
   readonly seq: number;
 }
 
-let kinesis: KinesisTestServer;
-beforeAll(async () => (kinesis = await startKinesisTestServer()), 30_000);
-afterAll(() => kinesis.stop(), 30_000);
+const kinesis = useKinesisTestServer();
 
 const encode = (e: Event): Uint8Array => new TextEncoder().encode(JSON.stringify(e));
 const userRecordOf = (e: Event): UserRecord => ({ partitionKey: e.key, data: encode(e) });

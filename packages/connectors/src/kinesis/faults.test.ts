@@ -19,21 +19,15 @@ import {
 import { StreamEnvironment, WatermarkStrategy, silentLogger } from '@tributary/core';
 import { waitUntil } from '@tributary/core/testing';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { localAwsClientConfig } from '../local/clientConfig.js';
 import { KinesisError } from './errors.js';
 import { KinesisSource } from './source.js';
-import { createTestStream, startKinesisTestServer, type KinesisTestServer } from './testing.js';
+import { createTestStream, useKinesisTestServer } from './testing.js';
 
-let kinesis: KinesisTestServer;
+const kinesis = useKinesisTestServer();
 let real: KinesisClient;
-
-beforeAll(async () => {
-  kinesis = await startKinesisTestServer();
-  real = kinesis.client;
-}, 30_000);
-
-afterAll(() => kinesis.stop(), 30_000);
+beforeAll(() => (real = kinesis.client));
 
 async function createStream(shards: number, records: number): Promise<string> {
   const name = await createTestStream(real, 'faults', shards);

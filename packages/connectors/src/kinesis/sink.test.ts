@@ -11,13 +11,13 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { StreamEnvironment, silentLogger } from '@tributary/core';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SinkDeadLetter } from '../batching/AsyncSinkWriter.js';
 import { AsyncSinkError } from '../batching/errors.js';
 import { localAwsClientConfig } from '../local/clientConfig.js';
 import { PUT_RECORDS_MAX_RECORD_BYTES } from './options.js';
 import { KinesisSink } from './sink.js';
-import { createTestStream, startKinesisTestServer, type KinesisTestServer } from './testing.js';
+import { createTestStream, useKinesisTestServer } from './testing.js';
 
 interface Order {
   readonly id: number;
@@ -25,15 +25,9 @@ interface Order {
   readonly note?: string;
 }
 
-let kinesis: KinesisTestServer;
+const kinesis = useKinesisTestServer();
 let client: KinesisClient;
-
-beforeAll(async () => {
-  kinesis = await startKinesisTestServer();
-  client = kinesis.client;
-}, 30_000);
-
-afterAll(() => kinesis.stop(), 30_000);
+beforeAll(() => (client = kinesis.client));
 
 const createStream = (shards: number): Promise<string> => createTestStream(client, 'sink-test', shards);
 

@@ -17,12 +17,12 @@ import {
   type JobHandle,
 } from '@tributary/core';
 import { ExactlyOnceTestSink, waitUntil } from '@tributary/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { localAwsClientConfig } from '../local/clientConfig.js';
 import { kinesisSourceWithDeadLetters } from './deadLetters.js';
 import { KinesisError } from './errors.js';
 import { KinesisSource, staggeredPhase } from './source.js';
-import { createTestStream, startKinesisTestServer, type KinesisTestServer } from './testing.js';
+import { createTestStream, useKinesisTestServer } from './testing.js';
 
 interface Event {
   readonly key: string;
@@ -30,15 +30,9 @@ interface Event {
   readonly ts?: number;
 }
 
-let kinesis: KinesisTestServer;
+const kinesis = useKinesisTestServer();
 let client: KinesisClient;
-
-beforeAll(async () => {
-  kinesis = await startKinesisTestServer();
-  client = kinesis.client;
-}, 30_000);
-
-afterAll(() => kinesis.stop(), 30_000);
+beforeAll(() => (client = kinesis.client));
 
 const createStream = (shards: number): Promise<string> => createTestStream(client, 'source-test', shards);
 

@@ -4,14 +4,13 @@
  * it, and streams created and awaited until ACTIVE.
  *
  * ```ts
- * let kinesis: KinesisTestServer;
- * beforeAll(async () => (kinesis = await startKinesisTestServer()), 30_000);
- * afterAll(() => kinesis.stop(), 30_000);
+ * const kinesis = useKinesisTestServer(); // started before the file's tests, stopped after
  * const stream = await createTestStream(kinesis.client, 'sink-test', 2);
  * ```
  */
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { waitUntil } from '@tributary/core/testing';
+import { afterAll, beforeAll } from 'vitest';
 import { localAwsClientConfig } from '../local/clientConfig.js';
 import { startLocalKinesis, type LocalKinesis } from '../local/kinesis.js';
 
@@ -34,6 +33,35 @@ export async function startKinesisTestServer(): Promise<KinesisTestServer> {
       client.destroy();
       await kinesis.stop();
     },
+  };
+}
+
+/** How long starting or stopping the test server may take (ms). */
+const SERVER_HOOK_TIMEOUT_MS = 30_000;
+
+/**
+ * Starts a test server before the calling file's tests and stops it after
+ * them (`beforeAll`/`afterAll`); the returned object reads the running
+ * server, so call it at the top level of a test file.
+ */
+export function useKinesisTestServer(): KinesisTestServer {
+  let server: KinesisTestServer | undefined;
+  beforeAll(async () => {
+    server = await startKinesisTestServer();
+  }, SERVER_HOOK_TIMEOUT_MS);
+  afterAll(() => server?.stop(), SERVER_HOOK_TIMEOUT_MS);
+  const running = (): KinesisTestServer => {
+    if (server === undefined) throw new Error('the Kinesis test server runs only while the file\'s tests do (useKinesisTestServer)');
+    return server;
+  };
+  return {
+    get endpoint() {
+      return running().endpoint;
+    },
+    get client() {
+      return running().client;
+    },
+    stop: () => running().stop(),
   };
 }
 
