@@ -16,7 +16,8 @@
  * while its end is ahead; the watermark a restored state may lack trigger
  * timers up to is kept as operator state (`triggerTimerHorizon`).
  * Their end-of-window and cleanup timers are namespace timers for all the
- * window's keys (snapshots still hold one timer per key).
+ * window's keys (snapshots still hold one timer per key), and a record's
+ * sliding windows are folded in two passes (`foldIntoWindowsAhead`).
  *
  * Results carry the timestamp `window.maxTimestamp()`. Users build it
  * through `keyedStream.window(assigner)`; the static factories here are
