@@ -3,7 +3,7 @@ import { decodeState, encodeState } from '../checkpoint/serialization.js';
 import { HeapKeyedStateBackend } from '../state/HeapKeyedStateBackend.js';
 import { TestClock } from '../testing/TestClock.js';
 import { EventTimeSessionWindows } from './assigners/EventTimeSessionWindows.js';
-import type { WindowMerger } from './MergingWindowSet.js';
+import type { MergingWindowSet, WindowMerger } from './MergingWindowSet.js';
 import { MergingWindowSets } from './MergingWindowSets.js';
 import { MERGING_WINDOW_SET_STATE } from './windowOperatorInternals.js';
 import { TimeWindow } from './windows.js';
@@ -15,13 +15,19 @@ function setup(): { backend: HeapKeyedStateBackend; sets: MergingWindowSets<Time
   return { backend, sets: new MergingWindowSets<TimeWindow>(backend, EventTimeSessionWindows.withGap(10)) };
 }
 
+/** Key 'a' current, with the session [0, 10) in flight and persisted. */
+function withSessionOfA(): { backend: HeapKeyedStateBackend; sets: MergingWindowSets<TimeWindow>; a: MergingWindowSet<TimeWindow> } {
+  const { backend, sets } = setup();
+  backend.setCurrentKey('a');
+  const a = sets.current();
+  a.addWindow(new TimeWindow(0, 10), noMerge);
+  sets.persist(a);
+  return { backend, sets, a };
+}
+
 describe('MergingWindowSets', () => {
   it('keeps one set per key and writes each change through to keyed state', () => {
-    const { backend, sets } = setup();
-    backend.setCurrentKey('a');
-    const a = sets.current();
-    a.addWindow(new TimeWindow(0, 10), noMerge);
-    sets.persist(a);
+    const { backend, sets, a } = withSessionOfA();
     backend.setCurrentKey('b');
     expect(sets.current()).not.toBe(a);
     backend.setCurrentKey('a');
@@ -36,11 +42,7 @@ describe('MergingWindowSets', () => {
   });
 
   it('drops a set that turned empty, with its state entry', () => {
-    const { backend, sets } = setup();
-    backend.setCurrentKey('a');
-    const a = sets.current();
-    a.addWindow(new TimeWindow(0, 10), noMerge);
-    sets.persist(a);
+    const { backend, sets, a } = withSessionOfA();
     a.retireWindow(new TimeWindow(0, 10));
     sets.persist(a);
     expect(backend.numEntries(MERGING_WINDOW_SET_STATE)).toBe(0);
@@ -48,11 +50,7 @@ describe('MergingWindowSets', () => {
   });
 
   it('after discard, rebuilds sets from state: changes never persisted are forgotten', () => {
-    const { backend, sets } = setup();
-    backend.setCurrentKey('a');
-    const a = sets.current();
-    a.addWindow(new TimeWindow(0, 10), noMerge);
-    sets.persist(a);
+    const { backend, sets, a } = withSessionOfA();
     a.addWindow(new TimeWindow(50, 60), noMerge); // not persisted (say, the record failed)
     sets.discard();
     const rebuilt = sets.current();
@@ -93,11 +91,7 @@ describe('MergingWindowSets', () => {
   });
 
   it('does not grow a session that has fired, one it does not reach, several sessions, or sessions read from state', () => {
-    const { backend, sets } = setup();
-    backend.setCurrentKey('a');
-    const a = sets.current();
-    a.addWindow(new TimeWindow(0, 10), noMerge);
-    sets.persist(a);
+    const { backend, sets, a } = withSessionOfA();
     expect(a.extendSole(12, 22, 9)).toBe(false); // its max timestamp 9 is not after the watermark
     expect(a.extendSole(11, 21, Number.NEGATIVE_INFINITY)).toBe(false); // does not touch [0, 10)
     expect(a.extendSole(10, 20, Number.NEGATIVE_INFINITY)).toBe(true); // touches: merges
@@ -109,11 +103,7 @@ describe('MergingWindowSets', () => {
   });
 
   it('settles a grown session in place once persisted, after telling a snapshot in progress (which keeps the session as at its start)', () => {
-    const { backend, sets } = setup();
-    backend.setCurrentKey('a');
-    const a = sets.current();
-    a.addWindow(new TimeWindow(0, 10), noMerge);
-    sets.persist(a);
+    const { backend, sets, a } = withSessionOfA();
     const atBarrier = encodeState(backend.snapshot());
     const pass = backend.beginSnapshot();
     expect(a.extendSole(5, 15, Number.NEGATIVE_INFINITY)).toBe(true);
